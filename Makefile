@@ -1,0 +1,70 @@
+# Every target sets up what it needs; on a fresh machine `make demo` and `make test` are enough.
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+BUILD_DIR := .aws-sam/build
+# sam build resolves the function's runtime (python3.13) from PATH.
+SAM_PATH := $(dir $(PYTHON)):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv demo test unit lint typecheck cfn-lint build validate bench check clean
+
+help:
+	@echo "make demo       the whole custom-resource lifecycle against the local emulator"
+	@echo "make test       build, lint the templates and run every test"
+	@echo "make check      what CI runs: lint, typecheck, test"
+	@echo "make bench      measure calls, cold start, latency, memory, package, scale"
+	@echo "make build      sam build (the Lambda artifact in $(BUILD_DIR))"
+
+$(VENV)/.installed: requirements-dev.txt functions/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+$(BUILD_DIR)/template.yaml: $(SAM_VENV)/.installed template.yaml functions/requirements.txt $(shell find functions -name '*.py')
+	PATH="$(SAM_PATH)" $(SAM) build --template-file template.yaml --build-dir $(BUILD_DIR)
+	touch $@
+
+build: $(BUILD_DIR)/template.yaml
+
+validate: $(SAM_VENV)/.installed
+	PATH="$(SAM_PATH)" AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml
+
+cfn-lint: venv
+	$(VENV)/bin/cfn-lint template.yaml examples/*.yaml
+
+demo: venv
+	$(PY) -m harness.demo
+
+test: venv build
+	$(PY) -m pytest
+
+unit: venv
+	$(PY) -m pytest tests/unit
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+bench: venv build
+	$(PY) scripts/bench.py
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,203 @@
+"""Lambda entry point: ``access_token_secret.adapter.handler.lambda_handler``.
+
+Clients and settings are built once per process, at import; nothing touches the network then.
+If that fails (no Region, a bad ``SECRET_NAME_PREFIX``), the function still answers every
+request, FAILED with a Reason that says what is misconfigured, instead of leaving the stack
+waiting for an hour.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ..aws.apply import Progress
+from ..aws.clients import build_clients
+from ..aws.secretsmanager import SecretsManager
+from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError
+from ..logs import logger
+from ..plan.context import ProviderSettings, ResourceIdentity
+from ..plan.naming import prefix_problem
+from ..service import AccessTokenSecretService, Result
+from .envelope import Envelope, envelope_problem, parse_envelope, response_url_of
+from .resource import ProviderResource
+from .response import build_body, deliver
+
+DEFAULT_PREFIX: Final = "mediatailor/"
+# Answer this long before the Lambda deadline when AWS calls hang (issue: at least 5 s).
+DEADLINE_MARGIN_S: Final = 8.0
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> ProviderSettings:
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise ProviderConfigurationError("Provider misconfigured: AWS_REGION is not set")
+    prefix = environ.get("SECRET_NAME_PREFIX", DEFAULT_PREFIX)
+    problem = prefix_problem(prefix)
+    if problem:
+        raise ProviderConfigurationError(f"Provider misconfigured: {problem}")
+    return ProviderSettings(region=region, name_prefix=prefix)
+
+
+def build_service(environ: Mapping[str, str]) -> AccessTokenSecretService:
+    settings = settings_from_environment(environ)
+    clients = build_clients(settings.region)
+    return AccessTokenSecretService(secrets=SecretsManager(clients.secretsmanager), kms=clients.kms, settings=settings)
+
+
+_SERVICE: AccessTokenSecretService | None = None
+_INIT_FAILURE: str | None = None
+try:
+    _SERVICE = build_service(os.environ)
+except ProviderError as error:
+    _INIT_FAILURE = error.reason
+except Exception:  # noqa: BLE001 - any init failure must still be answered
+    logger.exception("provider initialisation failed")
+    _INIT_FAILURE = "Provider initialisation failed; see the provider's logs"
+
+
+def response_data(result: Result) -> tuple[dict[str, str], bool]:
+    """``Fn::GetAtt`` attributes, and whether the response must be ``NoEcho``."""
+    outcome, props = result.outcome, result.props
+    data = {
+        "SecretArn": outcome.arn,
+        "SecretName": outcome.name,
+        "SecretStringKey": props.secret_string_key,
+        "KmsKeyArn": result.kms_key_arn,
+        "VersionId": outcome.version_id or "",
+    }
+    if props.header_name is not None:
+        data["HeaderName"] = props.header_name
+    if props.return_access_token and outcome.token is not None:
+        data["AccessToken"] = outcome.token.reveal()
+        return data, True
+    return data, False
+
+
+class _Request:
+    """One invocation: binds the service to crhelper's callbacks and remembers progress."""
+
+    def __init__(self, service: AccessTokenSecretService | None, envelope: Envelope) -> None:
+        self.service = service
+        self.envelope = envelope
+        self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id)
+        self.progress = Progress()
+        self.resource = ProviderResource(
+            create=self.create,
+            update=self.update,
+            delete=self.delete,
+            failure_physical_id=self.failure_physical_id,
+            deliver=deliver,
+            deadline_margin_s=DEADLINE_MARGIN_S,
+            init_failure_reason=_INIT_FAILURE if service is None else None,
+        )
+
+    def failure_physical_id(self) -> str:
+        """Update/Delete keep the event's ID; a failed Create names what may exist.
+
+        The secret's ARN once it exists; otherwise the intended secret name, so that the
+        rollback Delete can remove a secret created by a call that timed out; otherwise (the
+        properties were invalid) a marker that no secret name can match.
+        """
+        if self.envelope.request_type != "Create":
+            return self.envelope.physical_id
+        created = self.progress.created_secret()
+        if created:
+            return created
+        if self.service is not None:
+            try:
+                props = self.service.properties(self.envelope.properties)
+                return self.service.desired_name(props, self.identity)
+            except InvalidPropertiesError:
+                pass
+        return f"{self.envelope.logical_id[:200]}#not-created#{self.envelope.request_id[:100]}"
+
+    def _run(self, work: Any) -> str:
+        try:
+            result: Result = work()
+        except ProviderError as error:
+            logger.warning("request failed", extra={"reason": error.reason, "error": type(error).__name__})
+            self.resource.fail(error.reason)
+            return self.failure_physical_id()
+        except Exception:  # noqa: BLE001 - reported to CloudFormation without internals
+            logger.exception("unexpected error")
+            self.resource.fail(f"Internal error; see the provider's logs for request {self.identity.request_id[:64]}")
+            return self.failure_physical_id()
+        self.resource.Data, self.resource.NoEcho = response_data(result)
+        return result.outcome.arn
+
+    def create(self, event: dict[str, Any], context: Any) -> str:
+        service = self._service()
+        return self._run(lambda: service.create(self.identity, self.envelope.properties, self.progress))
+
+    def update(self, event: dict[str, Any], context: Any) -> str:
+        service = self._service()
+        envelope = self.envelope
+        return self._run(
+            lambda: service.update(
+                self.identity, envelope.physical_id, envelope.properties, envelope.old_properties, self.progress
+            )
+        )
+
+    def delete(self, event: dict[str, Any], context: Any) -> str:
+        service = self._service()
+        try:
+            service.delete(self.identity, self.envelope.physical_id, self.envelope.properties)
+        except ProviderError as error:
+            logger.warning("delete failed", extra={"reason": error.reason, "error": type(error).__name__})
+            self.resource.fail(error.reason)
+        except Exception:  # noqa: BLE001
+            logger.exception("unexpected error")
+            self.resource.fail(f"Internal error; see the provider's logs for request {self.identity.request_id[:64]}")
+        return self.envelope.physical_id
+
+    def _service(self) -> AccessTokenSecretService:
+        if self.service is None:  # crhelper answers init failures before calling us
+            raise ProviderConfigurationError(_INIT_FAILURE or "Provider is not initialised")
+        return self.service
+
+
+def _answer_malformed(event: object, problem: str) -> None:
+    url = response_url_of(event)
+    if not url:
+        logger.error("request without ResponseURL; there is no one to answer", extra={"problem": problem})
+        return
+    fields: Mapping[str, object] = event if isinstance(event, Mapping) else {}
+
+    def text(name: str) -> str:
+        value = fields.get(name)
+        return value if isinstance(value, str) else ""
+
+    physical_id = text("PhysicalResourceId") or f"{text('LogicalResourceId')[:200] or 'unknown'}#malformed-request"
+    logger.warning("malformed request", extra={"problem": problem})
+    deliver(
+        url,
+        build_body(
+            {
+                "Status": "FAILED",
+                "Reason": problem,
+                "PhysicalResourceId": physical_id,
+                "StackId": text("StackId"),
+                "RequestId": text("RequestId"),
+                "LogicalResourceId": text("LogicalResourceId"),
+                "Data": {},
+            }
+        ),
+    )
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> None:
+    problem = envelope_problem(event)
+    if problem is not None:
+        _answer_malformed(event, problem)
+        return
+    envelope = parse_envelope(event)
+    logger.append_keys(
+        request_type=envelope.request_type,
+        logical_resource_id=envelope.logical_id,
+        physical_resource_id=envelope.physical_id or None,
+        cfn_request_id=envelope.request_id,
+    )
+    _Request(_SERVICE, envelope).resource(event, context)

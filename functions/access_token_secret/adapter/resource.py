@@ -1,0 +1,146 @@
+"""crhelper's request cycle with the parts this provider cannot accept replaced.
+
+crhelper (2.0.12, pinned) dispatches Create/Update/Delete, arms a timer before the Lambda
+deadline and fills the response fields. Kept as is. Replaced, each for a stated reason:
+
+* the constructor: crhelper's builds lambda, events and logs clients used only by its polling
+  mode (about a third of a cold start) and sets the root logger to DEBUG, which would print the
+  event and the response body; this one sets the same attributes without either;
+* ``_log_setup``: the same root-logger reconfiguration, on every request;
+* ``_set_timeout``/``_timeout``: fire ``deadline_margin_s`` before the deadline (crhelper: 0.5 s)
+  and answer with the right PhysicalResourceId (crhelper: empty on Create, which
+  CloudFormation rejects);
+* ``_send``: exactly one response per request, a bounded sender, Reasons that never carry an
+  exception's text, and long Reasons cut at the end (crhelper keeps the end).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from crhelper import CfnResource
+from crhelper.resource_helper import FAILED
+
+from ..logs import logger
+from .response import build_body
+
+Deliver = Callable[[str, bytes], bool]
+RequestFunction = Callable[[dict[str, Any], Any], str]
+
+
+class ProviderResource(CfnResource):
+    """One instance per invocation: crhelper keeps request state on the instance."""
+
+    def __init__(
+        self,
+        *,
+        create: RequestFunction,
+        update: RequestFunction,
+        delete: RequestFunction,
+        failure_physical_id: Callable[[], str],
+        deliver: Deliver,
+        deadline_margin_s: float,
+        init_failure_reason: str | None = None,
+    ) -> None:
+        # The attributes CfnResource.__init__ sets (tests/unit/test_resource.py compares them).
+        self._sleep_on_delete = 0
+        self._create_func: RequestFunction | None = create
+        self._update_func: RequestFunction | None = update
+        self._delete_func: RequestFunction | None = delete
+        self._poll_create_func = None
+        self._poll_update_func = None
+        self._poll_delete_func = None
+        self._timer: threading.Timer | None = None
+        self._init_failed: str | None = init_failure_reason
+        self._json_logging = False
+        self._log_level = "INFO"
+        self._boto_level = "WARNING"
+        self._send_response = False
+        self._polling_interval = 2
+        self.Status = ""
+        self.Reason = ""
+        self.PhysicalResourceId = ""
+        self.StackId = ""
+        self.RequestId = ""
+        self.LogicalResourceId = ""
+        self.Data: dict[str, str] = {}
+        self.NoEcho = False
+        self._event: dict[str, Any] = {}
+        self._context: Any = None
+        self._response_url = ""
+        self._sam_local = os.getenv("AWS_SAM_LOCAL")
+        self._region = os.getenv("AWS_REGION")
+        self._ssl_verify = None
+        # This provider's own state.
+        self._failure_physical_id = failure_physical_id
+        self._deliver = deliver
+        self._deadline_margin_s = deadline_margin_s
+        self._send_lock = threading.Lock()
+        self.sent = False
+
+    def fail(self, reason: str) -> None:
+        """Called by the request functions: the response will be FAILED with ``reason``."""
+        self.Status = FAILED
+        self.Reason = reason
+
+    def _log_setup(self, event: object, context: object) -> None:
+        """Logging is configured once, in :mod:`access_token_secret.logs`."""
+
+    def _set_timeout(self) -> None:
+        remaining_s = self._context.get_remaining_time_in_millis() / 1000.0
+        self._timer = threading.Timer(max(remaining_s - self._deadline_margin_s, 0.0), self._timeout)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _timeout(self) -> None:
+        logger.error("deadline near: answering FAILED before Lambda stops the function")
+        self._respond(
+            status=FAILED,
+            reason="The provider ran out of time waiting for AWS; nothing was lost, retry the stack operation",
+            physical_id=self._failure_physical_id(),
+        )
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: object = None) -> None:
+        """crhelper's exit point. With ``status`` it is reporting an error whose text is not
+        safe to show (an exception's ``str``), so a fixed Reason replaces it."""
+        if status is None:
+            self._respond(
+                status=self.Status,
+                reason=self.Reason,
+                physical_id=str(self.PhysicalResourceId or "") or self._failure_physical_id(),
+            )
+            return
+        if self._init_failed is not None:
+            safe_reason = self._init_failed
+        else:
+            request = getattr(self._context, "aws_request_id", "unknown")
+            safe_reason = f"Internal error; see the provider's logs for request {request}"
+        self._respond(status=FAILED, reason=safe_reason, physical_id=self._failure_physical_id())
+
+    def _respond(self, *, status: str, reason: str, physical_id: str) -> None:
+        with self._send_lock:
+            if self.sent:
+                logger.warning("a response was already sent for this request; not sending another")
+                return
+            self.sent = True
+        failed = status == FAILED
+        body = build_body(
+            {
+                "Status": status,
+                "Reason": reason if failed else "",
+                "PhysicalResourceId": physical_id,
+                "StackId": self.StackId,
+                "RequestId": self.RequestId,
+                "LogicalResourceId": self.LogicalResourceId,
+                "NoEcho": bool(self.NoEcho) and not failed,
+                "Data": {} if failed else self.Data,
+            }
+        )
+        logger.info(
+            "responding",
+            extra={"status": status, "reason": reason if failed else "", "physical_resource_id": physical_id},
+        )
+        self._deliver(self._response_url, body)

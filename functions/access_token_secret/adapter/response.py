@@ -1,0 +1,93 @@
+"""Delivering the one response CloudFormation waits for.
+
+crhelper's own sender has no socket timeout, ignores the HTTP status and retries forever; a
+response that never lands leaves the stack waiting for an hour, and one that loops keeps the
+function busy until Lambda kills it. This sender is bounded: a few attempts with a socket
+timeout, success only on HTTP 2xx, no retry on a 4xx other than 429 (an expired or wrong
+pre-signed URL does not get better). The body is built to fit CloudFormation's 4,096 bytes.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import time
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import urlsplit
+
+from ..logs import logger
+
+MAX_BODY_BYTES: Final = 4096
+MAX_REASON_CHARS: Final = 255
+ATTEMPTS: Final = 4
+SOCKET_TIMEOUT_S: Final = 5.0
+
+
+def shorten(reason: str, limit: int = MAX_REASON_CHARS) -> str:
+    """Keep the beginning (what failed), cut the end; CloudFormation shows the first words."""
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= limit else reason[: limit - 3].rstrip() + "..."
+
+
+def build_body(fields: Mapping[str, object]) -> bytes:
+    """JSON for the PUT, shortened until it fits ``MAX_BODY_BYTES``."""
+    body = dict(fields)
+    body["Reason"] = shorten(str(body.get("Reason") or ""))
+    encoded = json.dumps(body, separators=(",", ":")).encode()
+    while len(encoded) > MAX_BODY_BYTES and body["Reason"]:
+        body["Reason"] = shorten(str(body["Reason"]), max(len(str(body["Reason"])) // 2, 3))
+        encoded = json.dumps(body, separators=(",", ":")).encode()
+    if len(encoded) > MAX_BODY_BYTES:
+        body.update(Status="FAILED", Data={}, NoEcho=False, Reason="The response would exceed 4096 bytes")
+        encoded = json.dumps(body, separators=(",", ":")).encode()
+    return encoded
+
+
+def _connection(url: str, context: ssl.SSLContext | None) -> tuple[http.client.HTTPConnection, str]:
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    if parts.scheme == "http":
+        return http.client.HTTPConnection(host, parts.port, timeout=SOCKET_TIMEOUT_S), target
+    return (
+        http.client.HTTPSConnection(
+            host, parts.port, timeout=SOCKET_TIMEOUT_S, context=context or ssl.create_default_context()
+        ),
+        target,
+    )
+
+
+def deliver(url: str, body: bytes, *, context: ssl.SSLContext | None = None, attempts: int = ATTEMPTS) -> bool:
+    """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
+
+    The Content-Type header is sent empty: the URL is signed without one, and S3 rejects a
+    request whose headers differ from what was signed.
+    """
+    for attempt in range(1, attempts + 1):
+        status: int | None = None
+        try:
+            connection, target = _connection(url, context)
+            try:
+                connection.request(
+                    "PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))}
+                )
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            finally:
+                connection.close()
+        except (OSError, http.client.HTTPException) as error:
+            logger.warning("response not delivered", extra={"attempt": attempt, "error": type(error).__name__})
+        if status is not None:
+            if 200 <= status < 300:
+                logger.info("response delivered", extra={"attempt": attempt, "http_status": status})
+                return True
+            logger.warning("response refused", extra={"attempt": attempt, "http_status": status})
+            if 400 <= status < 500 and status != 429:
+                return False
+        if attempt < attempts:
+            time.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
+    logger.error("response could not be delivered; CloudFormation will time out this request")
+    return False

@@ -1,0 +1,130 @@
+"""Carry out a :class:`~access_token_secret.plan.actions.Plan`, one AWS call per action.
+
+The applier remembers the secret's ARN as soon as it exists (in :class:`Progress`, which the
+adapter can read from its timeout thread), so that a request failing half-way still tells
+CloudFormation which secret to clean up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import NotFoundError
+from ..plan.actions import (
+    Action,
+    CreateSecret,
+    DeleteSecret,
+    GeneratedToken,
+    Plan,
+    PromoteVersion,
+    PutResourcePolicy,
+    PutSecretValue,
+    ReadCurrentToken,
+    RestoreSecret,
+    SuppliedToken,
+    TagSecret,
+    TokenSource,
+    UntagSecret,
+    UpdateSecret,
+)
+from ..plan.policy import resource_policy
+from ..tokens import AccessToken, generate_token
+from .secretsmanager import SecretsManager, secret_string
+
+
+@dataclass
+class Progress:
+    """What exists so far; written by the request thread, read by the timeout thread."""
+
+    secret_arn: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record_secret(self, arn: str) -> None:
+        with self._lock:
+            self.secret_arn = arn
+
+    def created_secret(self) -> str | None:
+        with self._lock:
+            return self.secret_arn
+
+
+@dataclass
+class Outcome:
+    """The secret after the plan ran: enough for the response's PhysicalResourceId and Data."""
+
+    arn: str
+    name: str
+    version_id: str | None
+    token: AccessToken | None = None
+
+
+class Applier:
+    """Runs each action through the method named after it (``_create_secret`` for CreateSecret)."""
+
+    def __init__(self, secrets: SecretsManager, progress: Progress) -> None:
+        self._secrets = secrets
+        self._progress = progress
+        self._steps: dict[type[Action], Callable[[Any, Outcome], None]] = {
+            CreateSecret: self._create_secret,
+            RestoreSecret: lambda _, out: self._secrets.restore(out.arn),
+            UpdateSecret: lambda a, out: self._secrets.update(
+                out.arn, kms_key_arn=a.kms_key_arn, description=a.description
+            ),
+            PutSecretValue: self._put_secret_value,
+            PromoteVersion: self._promote_version,
+            TagSecret: lambda a, out: self._secrets.tag(out.arn, a.tags),
+            UntagSecret: lambda a, out: self._secrets.untag(out.arn, a.keys),
+            PutResourcePolicy: lambda _, out: self._secrets.put_policy(out.arn, resource_policy(out.arn)),
+            ReadCurrentToken: self._read_current_token,
+            DeleteSecret: self._delete_secret,
+        }
+
+    def run(self, plan: Plan, *, arn: str | None, name: str, current_version: str | None) -> Outcome:
+        """Apply ``plan`` to the secret ``arn`` (``None`` until CreateSecret made it)."""
+        outcome = Outcome(arn=arn or plan.secret_id, name=name, version_id=current_version)
+        for action in plan.actions:
+            self._steps[type(action)](action, outcome)
+        return outcome
+
+    def _token(self, source: TokenSource) -> AccessToken:
+        if isinstance(source, SuppliedToken):
+            return source.token
+        if isinstance(source, GeneratedToken):
+            return generate_token(source.token_format, source.length)
+        return self._secrets.read_token(source.secret_id, version_id=source.version_id)
+
+    def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
+        outcome.token = self._token(action.source)
+        outcome.arn, outcome.version_id = self._secrets.create(
+            name=action.name,
+            kms_key_arn=action.kms_key_arn,
+            description=action.description,
+            tags=action.tags,
+            value=secret_string(action.secret_string_key, outcome.token),
+            version_id=action.version_id,
+        )
+        self._progress.record_secret(outcome.arn)
+
+    def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:
+        outcome.token = self._token(action.source)
+        outcome.version_id = self._secrets.put_value(
+            outcome.arn, value=secret_string(action.secret_string_key, outcome.token), version_id=action.version_id
+        )
+
+    def _promote_version(self, action: PromoteVersion, outcome: Outcome) -> None:
+        self._secrets.promote(outcome.arn, version_id=action.version_id, from_version_id=action.from_version_id)
+        outcome.version_id = action.version_id
+
+    def _read_current_token(self, _: ReadCurrentToken, outcome: Outcome) -> None:
+        outcome.token = self._secrets.read_token(outcome.arn)
+
+    def _delete_secret(self, action: DeleteSecret, outcome: Outcome) -> None:
+        # Gone between DescribeSecret and now: the goal is reached.
+        with contextlib.suppress(NotFoundError):
+            self._secrets.delete(
+                outcome.arn, recovery_window_in_days=action.recovery_window_in_days, force=action.force
+            )

@@ -1,0 +1,141 @@
+"""Secrets Manager calls, one method per API operation, each wrapped by :func:`aws_call`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ..errors import NotFoundError, ProviderError
+from ..plan.state import SecretState, SecretVersion
+from ..tokens import AccessToken
+from .translate import aws_call
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+
+def secret_string(key: str, token: AccessToken) -> str:
+    return json.dumps({key: token.reveal()})
+
+
+def token_from_secret_string(text: str) -> AccessToken:
+    """The single value of a provider-written ``{"<key>": "<token>"}`` document."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or len(document) != 1:
+        raise ProviderError(
+            "The stored secret value is not a JSON object with one key; update the resource to rewrite it"
+        )
+    (value,) = document.values()
+    if not isinstance(value, str):
+        raise ProviderError("The stored secret value is not a string token; update the resource to rewrite it")
+    return AccessToken(value)
+
+
+class SecretsManager:
+    """Thin, typed gateway; decisions belong to the planner, not here."""
+
+    def __init__(self, client: SecretsManagerClient) -> None:
+        self._client = client
+
+    def describe(self, secret_id: str) -> SecretState | None:
+        try:
+            with aws_call("secretsmanager:DescribeSecret"):
+                found = self._client.describe_secret(SecretId=secret_id)
+        except NotFoundError:
+            return None
+        return SecretState(
+            arn=found["ARN"],
+            name=found["Name"],
+            kms_key_id=found.get("KmsKeyId"),
+            description=found.get("Description", ""),
+            tags=tuple((tag["Key"], tag["Value"]) for tag in found.get("Tags", [])),
+            versions=tuple(
+                SecretVersion(version, tuple(stages)) for version, stages in found.get("VersionIdsToStages", {}).items()
+            ),
+            deleted_date=found.get("DeletedDate"),
+        )
+
+    def create(
+        self,
+        *,
+        name: str,
+        kms_key_arn: str,
+        description: str,
+        tags: tuple[tuple[str, str], ...],
+        value: str,
+        version_id: str,
+    ) -> tuple[str, str]:
+        with aws_call("secretsmanager:CreateSecret"):
+            created = self._client.create_secret(
+                Name=name,
+                KmsKeyId=kms_key_arn,
+                Description=description,
+                Tags=[{"Key": key, "Value": tag_value} for key, tag_value in tags],
+                SecretString=value,
+                ClientRequestToken=version_id,
+            )
+        return created["ARN"], created.get("VersionId", version_id)
+
+    def restore(self, secret_id: str) -> None:
+        with aws_call("secretsmanager:RestoreSecret"):
+            self._client.restore_secret(SecretId=secret_id)
+
+    def update(self, secret_id: str, *, kms_key_arn: str | None, description: str | None) -> None:
+        changes: dict[str, str] = {}
+        if kms_key_arn is not None:
+            changes["KmsKeyId"] = kms_key_arn
+        if description is not None:
+            changes["Description"] = description
+        with aws_call("secretsmanager:UpdateSecret"):
+            self._client.update_secret(SecretId=secret_id, **changes)
+
+    def put_value(self, secret_id: str, *, value: str, version_id: str) -> str:
+        with aws_call("secretsmanager:PutSecretValue"):
+            written = self._client.put_secret_value(
+                SecretId=secret_id, SecretString=value, ClientRequestToken=version_id
+            )
+        return written.get("VersionId", version_id)
+
+    def read_token(self, secret_id: str, *, version_id: str | None = None) -> AccessToken:
+        with aws_call("secretsmanager:GetSecretValue"):
+            if version_id is None:
+                found = self._client.get_secret_value(SecretId=secret_id)
+            else:
+                found = self._client.get_secret_value(SecretId=secret_id, VersionId=version_id)
+        return token_from_secret_string(found.get("SecretString", ""))
+
+    def promote(self, secret_id: str, *, version_id: str, from_version_id: str | None) -> None:
+        with aws_call("secretsmanager:UpdateSecretVersionStage"):
+            if from_version_id is None:
+                self._client.update_secret_version_stage(
+                    SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=version_id
+                )
+            else:
+                self._client.update_secret_version_stage(
+                    SecretId=secret_id,
+                    VersionStage="AWSCURRENT",
+                    MoveToVersionId=version_id,
+                    RemoveFromVersionId=from_version_id,
+                )
+
+    def tag(self, secret_id: str, tags: tuple[tuple[str, str], ...]) -> None:
+        with aws_call("secretsmanager:TagResource"):
+            self._client.tag_resource(SecretId=secret_id, Tags=[{"Key": k, "Value": v} for k, v in tags])
+
+    def untag(self, secret_id: str, keys: tuple[str, ...]) -> None:
+        with aws_call("secretsmanager:UntagResource"):
+            self._client.untag_resource(SecretId=secret_id, TagKeys=list(keys))
+
+    def put_policy(self, secret_id: str, policy: str) -> None:
+        with aws_call("secretsmanager:PutResourcePolicy"):
+            self._client.put_resource_policy(SecretId=secret_id, ResourcePolicy=policy, BlockPublicPolicy=True)
+
+    def delete(self, secret_id: str, *, recovery_window_in_days: int | None, force: bool) -> None:
+        with aws_call("secretsmanager:DeleteSecret"):
+            if force:
+                self._client.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
+            else:
+                self._client.delete_secret(SecretId=secret_id, RecoveryWindowInDays=recovery_window_in_days or 7)

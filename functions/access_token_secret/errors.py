@@ -1,0 +1,66 @@
+"""The provider's error hierarchy.
+
+Every error the provider raises on purpose carries a ``reason`` that is safe to show in
+CloudFormation's ``Reason`` field: it names what is wrong and how to fix it, never a property
+value (a value could be the access token). Anything that is not a :class:`ProviderError` is a
+bug and is reported as a generic internal error by the adapter.
+"""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Base class: ``reason`` is short, actionable and free of secret material."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidPropertiesError(ProviderError):
+    """The template's properties (or the event) are not acceptable."""
+
+
+class ProviderConfigurationError(ProviderError):
+    """The provider itself is misconfigured (environment, Region)."""
+
+
+class KmsKeyError(ProviderError):
+    """``KmsKeyId`` does not resolve to a key MediaTailor can use."""
+
+
+class SecretConflictError(ProviderError):
+    """The secret name is taken by a secret this resource does not own."""
+
+
+class SecretGoneError(ProviderError):
+    """The secret this resource manages disappeared and cannot be brought back."""
+
+
+class AwsCallError(ProviderError):
+    """An AWS call failed for good (after botocore's retries).
+
+    ``operation`` is the IAM action (``secretsmanager:PutResourcePolicy``) and ``code`` the AWS
+    error code, so that callers can branch on them without parsing ``reason``.
+    """
+
+    def __init__(self, reason: str, *, operation: str, code: str) -> None:
+        super().__init__(reason)
+        self.operation = operation
+        self.code = code
+
+
+class AccessDeniedError(AwsCallError):
+    """The provider's role lacks a permission; ``reason`` names the action."""
+
+
+class NotFoundError(AwsCallError):
+    """The addressed resource does not exist (control flow, rarely shown to users)."""
+
+
+class AlreadyExistsError(AwsCallError):
+    """CreateSecret found the name taken (AWS or the emulator's wording)."""
+
+
+class ScheduledForDeletionError(AwsCallError):
+    """The secret (or its name) is scheduled for deletion."""

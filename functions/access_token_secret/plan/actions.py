@@ -1,0 +1,127 @@
+"""The vocabulary of changes the AWS layer knows how to apply.
+
+Actions address "the plan's secret" implicitly (see :class:`Plan`), because until CreateSecret
+returns, only its name is known; the applier tracks the ARN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..tokens import AccessToken, TokenFormat
+
+
+@dataclass(frozen=True)
+class SuppliedToken:
+    """The token from the template (its repr is masked)."""
+
+    token: AccessToken
+
+
+@dataclass(frozen=True)
+class GeneratedToken:
+    token_format: TokenFormat
+    length: int
+
+
+@dataclass(frozen=True)
+class ReusedToken:
+    """The token already stored in ``secret_id`` at ``version_id`` (the value is read, not moved)."""
+
+    secret_id: str
+    version_id: str
+
+
+TokenSource = SuppliedToken | GeneratedToken | ReusedToken
+
+
+@dataclass(frozen=True)
+class CreateSecret:
+    name: str
+    kms_key_arn: str
+    description: str
+    tags: tuple[tuple[str, str], ...]
+    source: TokenSource
+    secret_string_key: str
+    version_id: str
+
+
+@dataclass(frozen=True)
+class RestoreSecret:
+    """Cancel a scheduled deletion (the secret is owned, or reclaimable by this resource)."""
+
+
+@dataclass(frozen=True)
+class UpdateSecret:
+    """Change the key and/or description; ``None`` leaves a field alone."""
+
+    kms_key_arn: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class PutSecretValue:
+    source: TokenSource
+    secret_string_key: str
+    version_id: str
+
+
+@dataclass(frozen=True)
+class PromoteVersion:
+    """Move AWSCURRENT back to a version that already holds the wanted value (rollback)."""
+
+    version_id: str
+    from_version_id: str | None
+
+
+@dataclass(frozen=True)
+class TagSecret:
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class UntagSecret:
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PutResourcePolicy:
+    """Re-applied on every Create and Update so a hand-edited policy is repaired."""
+
+
+@dataclass(frozen=True)
+class ReadCurrentToken:
+    """Only when ``ReturnAccessToken`` asks for a token that this request does not write."""
+
+
+@dataclass(frozen=True)
+class DeleteSecret:
+    recovery_window_in_days: int | None
+    force: bool
+
+
+Action = (
+    CreateSecret
+    | RestoreSecret
+    | UpdateSecret
+    | PutSecretValue
+    | PromoteVersion
+    | TagSecret
+    | UntagSecret
+    | PutResourcePolicy
+    | ReadCurrentToken
+    | DeleteSecret
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Actions on one secret, addressed by ``secret_id`` (its ARN, or its name before it exists)."""
+
+    secret_id: str
+    actions: tuple[Action, ...]
+    note: str = ""
+
+    def summary(self) -> list[str]:
+        """Action names for the decision log line (no values, so nothing sensitive)."""
+        return [type(action).__name__ for action in self.actions]

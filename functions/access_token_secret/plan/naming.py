@@ -1,0 +1,92 @@
+"""Secret names and ownership tags.
+
+Ownership is recorded on every secret the provider creates, because the provider must never
+change or delete a secret it does not own (a name collision with a hand-made secret must fail,
+not adopt it). The owner is the stack ID plus the logical ID; the stack *name* in the stack ID
+is what lets a re-created stack reclaim a secret that is still in its recovery window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from .context import ResourceIdentity
+
+TAG_PREFIX: Final = "mediatailor-access-token-secret:"
+OWNER_STACK_TAG: Final = TAG_PREFIX + "stack-id"
+OWNER_LOGICAL_ID_TAG: Final = TAG_PREFIX + "logical-id"
+OWNER_TAG_KEYS: Final = (OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG)
+
+MAX_NAME_LENGTH: Final = 512
+_NAME_CHARS = re.compile(r"[A-Za-z0-9/_+=.@-]+")
+# AWS appends "-XXXXXX" to the ARN; a name that already ends like that confuses ARN lookups.
+_ARN_LIKE_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+def name_problem(name: str, prefix: str) -> str | None:
+    """Why ``name`` cannot be used as an explicit ``SecretName``, or ``None`` if it can."""
+    if not name or len(name) > MAX_NAME_LENGTH:
+        return f"SecretName must be 1-{MAX_NAME_LENGTH} characters"
+    if not _NAME_CHARS.fullmatch(name):
+        return "SecretName may only use ASCII letters, digits and /_+=.@-"
+    if not name.startswith(prefix) or name == prefix:
+        return f"SecretName must start with the provider's prefix '{prefix}'"
+    if _ARN_LIKE_SUFFIX.search(name):
+        return "SecretName must not end with a hyphen and six characters (AWS reserves that ARN suffix)"
+    return None
+
+
+def prefix_problem(prefix: str) -> str | None:
+    """Why the provider's ``SecretNamePrefix`` is unusable, or ``None``."""
+    if len(prefix) > 256 or (prefix and not _NAME_CHARS.fullmatch(prefix)):
+        return "SecretNamePrefix must be at most 256 of the characters A-Z a-z 0-9 /_+=.@-"
+    return None
+
+
+def default_secret_name(identity: ResourceIdentity, prefix: str) -> str:
+    """``<prefix><stack name>/<logical id>-<10 hex>``: readable, unique per resource, stable.
+
+    The digest covers the full stack ID (which holds a UUID), so a stack deleted and created
+    again under the same name gets a new name and never collides with the old secret's
+    recovery window.
+    """
+    digest = hashlib.sha256(f"{identity.stack_id}\0{identity.logical_id}".encode()).hexdigest()[:10]
+    room = MAX_NAME_LENGTH - len(prefix) - len(digest) - 2
+    stack = identity.stack_name[: room // 2]
+    logical = identity.logical_id[: room - len(stack)]
+    return f"{prefix}{stack}/{logical}-{digest}"
+
+
+def owner_tags(identity: ResourceIdentity) -> dict[str, str]:
+    return {OWNER_STACK_TAG: identity.stack_id, OWNER_LOGICAL_ID_TAG: identity.logical_id}
+
+
+def is_owned_by(tags: Mapping[str, str], identity: ResourceIdentity) -> bool:
+    """Created for exactly this stack (ID, not name) and logical resource."""
+    return tags.get(OWNER_STACK_TAG) == identity.stack_id and tags.get(OWNER_LOGICAL_ID_TAG) == identity.logical_id
+
+
+def is_reclaimable_by(tags: Mapping[str, str], identity: ResourceIdentity) -> bool:
+    """Created for a stack of the same *name* and the same logical ID (possibly deleted since)."""
+    owner_stack = tags.get(OWNER_STACK_TAG)
+    if owner_stack is None or tags.get(OWNER_LOGICAL_ID_TAG) != identity.logical_id:
+        return False
+    return ResourceIdentity(owner_stack, identity.logical_id, "").stack_name == identity.stack_name
+
+
+_SECRET_ARN = re.compile(r"arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+")
+
+
+def is_secret_reference(physical_id: str) -> bool:
+    """A secret ARN or a syntactically valid secret name (placeholders contain ``#``)."""
+    if _SECRET_ARN.fullmatch(physical_id):
+        return True
+    return len(physical_id) <= MAX_NAME_LENGTH and bool(_NAME_CHARS.fullmatch(physical_id))
+
+
+def arn_region(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" else None

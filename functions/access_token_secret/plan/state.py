@@ -1,0 +1,64 @@
+"""What the provider observed in AWS, as plain immutable values the planner can reason about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+CURRENT = "AWSCURRENT"
+PREVIOUS = "AWSPREVIOUS"
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    """The parts of KMS DescribeKey the provider checks."""
+
+    arn: str
+    key_manager: str | None
+    key_state: str | None
+    key_spec: str | None
+    key_usage: str | None
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    version_id: str
+    stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SecretState:
+    """DescribeSecret, reduced to what the planner needs."""
+
+    arn: str
+    name: str
+    kms_key_id: str | None = None
+    description: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    versions: tuple[SecretVersion, ...] = field(default=())
+    deleted_date: datetime | None = None
+
+    def tag_map(self) -> dict[str, str]:
+        return dict(self.tags)
+
+    def version_with_stage(self, stage: str) -> str | None:
+        for version in self.versions:
+            if stage in version.stages:
+                return version.version_id
+        return None
+
+    @property
+    def current_version(self) -> str | None:
+        return self.version_with_stage(CURRENT)
+
+    def labelled_versions(self) -> tuple[str, ...]:
+        """Versions that still carry a staging label, AWSCURRENT first, then AWSPREVIOUS.
+
+        AWS lists only labelled versions; the emulator also lists unlabelled ones with ``[]``,
+        which may be pruned at any time, so they are never relied on.
+        """
+        ranked = sorted(
+            (v for v in self.versions if v.stages),
+            key=lambda v: (CURRENT not in v.stages, PREVIOUS not in v.stages),
+        )
+        return tuple(v.version_id for v in ranked)

@@ -1,0 +1,144 @@
+"""The provider's use cases: properties -> observe -> plan -> apply, with no CloudFormation
+format and no boto3 in sight (the adapter and the AWS layer own those)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .aws.apply import Applier, Outcome, Progress
+from .aws.kms import describe_key
+from .aws.secretsmanager import SecretsManager
+from .errors import AlreadyExistsError, ScheduledForDeletionError
+from .logs import logger
+from .plan.actions import Plan
+from .plan.context import ProviderSettings, ResourceIdentity
+from .plan.keys import usable_key_arn
+from .plan.naming import default_secret_name, is_owned_by, is_secret_reference
+from .plan.planner import Desired, plan_converge, plan_delete
+from .plan.properties import (
+    SecretProperties,
+    parse_deletion_options,
+    parse_properties,
+    try_parse_properties,
+)
+from .plan.state import SecretState
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
+
+@dataclass(frozen=True)
+class Result:
+    """What CloudFormation gets back: the secret plus the properties that shaped it."""
+
+    outcome: Outcome
+    props: SecretProperties
+    kms_key_arn: str
+
+
+def secret_reference(physical_id: str) -> str | None:
+    """The SecretId a PhysicalResourceId stands for, or ``None`` for a placeholder.
+
+    Successful requests return the secret ARN; a Create that failed before the secret surely
+    existed returns the intended *name* (so the rollback Delete can still remove a secret that a
+    timed-out call created) or a marker containing ``#``, which no secret name can hold.
+    """
+    return physical_id if is_secret_reference(physical_id) else None
+
+
+class AccessTokenSecretService:
+    def __init__(self, *, secrets: SecretsManager, kms: KMSClient, settings: ProviderSettings) -> None:
+        self._secrets = secrets
+        self._kms = kms
+        self._settings = settings
+
+    def properties(self, raw: object) -> SecretProperties:
+        return parse_properties(raw, name_prefix=self._settings.name_prefix)
+
+    def desired_name(self, props: SecretProperties, identity: ResourceIdentity) -> str:
+        return props.secret_name or default_secret_name(identity, self._settings.name_prefix)
+
+    def _desired(self, props: SecretProperties, identity: ResourceIdentity) -> Desired:
+        key_arn = usable_key_arn(describe_key(self._kms, props.kms_key_id), self._settings.region)
+        return Desired(props=props, identity=identity, name=self.desired_name(props, identity), kms_key_arn=key_arn)
+
+    def _apply(self, plan: Plan, desired: Desired, observed: SecretState | None, progress: Progress) -> Result:
+        logger.info("plan", extra={"actions": plan.summary(), "note": plan.note, "secret_name": desired.name})
+        outcome = Applier(self._secrets, progress).run(
+            plan,
+            arn=observed.arn if observed else None,
+            name=observed.name if observed else desired.name,
+            current_version=observed.current_version if observed else None,
+        )
+        return Result(outcome=outcome, props=desired.props, kms_key_arn=desired.kms_key_arn)
+
+    def _converge(
+        self,
+        desired: Desired,
+        progress: Progress,
+        *,
+        observed: SecretState | None,
+        old: SecretProperties | None = None,
+        donor: SecretState | None = None,
+    ) -> Result:
+        """Plan and apply; if CreateSecret finds the name taken, look at it and plan again."""
+        plan = plan_converge(desired, observed, old=old, donor=donor)
+        try:
+            return self._apply(plan, desired, observed, progress)
+        except (AlreadyExistsError, ScheduledForDeletionError):
+            if observed is not None:
+                raise
+        # The name is taken: a redelivered event, a name in its recovery window, or a foreign
+        # secret. Only now is the secret described, which keeps the common Create at 3 calls.
+        found = self._secrets.describe(desired.name)
+        if found is None:
+            raise AlreadyExistsError(
+                f"Secret name {desired.name[:80]} is taken but cannot be described; retry the stack operation",
+                operation="secretsmanager:CreateSecret",
+                code="ResourceExistsException",
+            )
+        if is_owned_by(found.tag_map(), desired.identity):
+            progress.record_secret(found.arn)
+        return self._converge(desired, progress, observed=found, old=old, donor=donor)
+
+    def create(self, identity: ResourceIdentity, raw_props: object, progress: Progress) -> Result:
+        desired = self._desired(self.properties(raw_props), identity)
+        return self._converge(desired, progress, observed=None)
+
+    def update(
+        self,
+        identity: ResourceIdentity,
+        physical_id: str,
+        raw_props: object,
+        raw_old_props: object,
+        progress: Progress,
+    ) -> Result:
+        props = self.properties(raw_props)
+        old = try_parse_properties(raw_old_props, name_prefix=self._settings.name_prefix)
+        desired = self._desired(props, identity)
+        reference = secret_reference(physical_id)
+        current = self._secrets.describe(reference) if reference else None
+        if current is not None and current.name == desired.name:
+            return self._converge(desired, progress, observed=current, old=old)
+        # A new name (replacement), or the secret vanished: converge the secret of that name.
+        # CloudFormation deletes the old PhysicalResourceId afterwards when the ARN changes.
+        donor = current if current is not None and is_owned_by(current.tag_map(), identity) else None
+        target = self._secrets.describe(desired.name)
+        if target is not None and is_owned_by(target.tag_map(), identity):
+            progress.record_secret(target.arn)
+        return self._converge(desired, progress, observed=target, old=old, donor=donor)
+
+    def delete(self, identity: ResourceIdentity, physical_id: str, raw_props: object) -> Plan:
+        reference = secret_reference(physical_id)
+        if reference is None:
+            plan = Plan("", (), note="placeholder PhysicalResourceId; nothing was created")
+            logger.info("plan", extra={"actions": [], "note": plan.note})
+            return plan
+        observed = self._secrets.describe(reference)
+        plan = plan_delete(identity, parse_deletion_options(raw_props), observed)
+        logger.info("plan", extra={"actions": plan.summary(), "note": plan.note})
+        Applier(self._secrets, Progress()).run(
+            plan, arn=plan.secret_id or None, name=observed.name if observed else "", current_version=None
+        )
+        return plan

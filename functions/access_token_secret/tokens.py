@@ -1,0 +1,68 @@
+"""The access token as a value that cannot leak by accident, and how new ones are made.
+
+:class:`AccessToken` wraps the token so that ``repr``/``str``/f-strings/logging show a mask:
+an action list, a dataclass or an exception that carries one can be logged safely. The real
+value is only reachable through :meth:`AccessToken.reveal`, which is called in exactly the
+places that must send it to AWS or (with ``ReturnAccessToken``) to CloudFormation.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from enum import Enum
+from typing import Final
+
+MIN_LENGTH: Final = 8
+MAX_LENGTH: Final = 128
+DEFAULT_LENGTH: Final = 32
+_ALPHANUMERIC: Final = string.ascii_letters + string.digits
+_MASK: Final = "****"
+
+
+class TokenFormat(Enum):
+    """How a generated token looks."""
+
+    ALPHANUMERIC = "Alphanumeric"
+    UUID = "Uuid"
+
+
+class AccessToken:
+    """A token whose printable forms are masked."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"AccessToken({_MASK})"
+
+    __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AccessToken):
+            return NotImplemented
+        return secrets.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("AccessToken", self._value))
+
+
+def is_acceptable_token(value: str) -> bool:
+    """MediaTailor sends the token as an HTTP header value: 8-128 visible ASCII characters."""
+    return MIN_LENGTH <= len(value) <= MAX_LENGTH and all("!" <= ch <= "~" for ch in value)
+
+
+def generate_token(token_format: TokenFormat, length: int = DEFAULT_LENGTH) -> AccessToken:
+    """A fresh token from the operating system's CSPRNG (the ``secrets`` module)."""
+    if token_format is TokenFormat.UUID:
+        return AccessToken(str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)))
+    return AccessToken("".join(secrets.choice(_ALPHANUMERIC) for _ in range(length)))

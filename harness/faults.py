@@ -1,0 +1,169 @@
+"""A recording, fault-injecting HTTP proxy in front of the emulator.
+
+The provider's clients point at this proxy (``AWS_ENDPOINT_URL``), so every AWS call is counted
+at the HTTP level, retries included, and faults are injected where a real network would put
+them: throttling answers, server errors, access denials and hangs, chosen by operation.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Fault:
+    """Answer ``status``/``code`` (or hang ``delay_s``) for matching calls.
+
+    ``operation`` is the X-Amz-Target suffix (``PutResourcePolicy``) or ``*``; ``times`` limits
+    how often it fires (``None``: always); ``probability`` fires it on a share of calls.
+    """
+
+    operation: str
+    code: str = "ThrottlingException"
+    status: int = 400
+    message: str = "Rate exceeded"
+    times: int | None = None
+    probability: float = 1.0
+    delay_s: float = 0.0
+
+
+@dataclass
+class Recorder:
+    calls: list[str] = field(default_factory=list)
+    injected: Counter[str] = field(default_factory=Counter)
+    secret_strings: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> Counter[str]:
+        with self.lock:
+            return Counter(self.calls)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    def _operation(self) -> str:
+        target = self.headers.get("X-Amz-Target", "")
+        return target.rsplit(".", 1)[-1] if target else f"{self.command} {urlsplit(self.path).path}"
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        operation = self._operation()
+        proxy = self.server.proxy
+        proxy.observe(operation, body)
+        fault = proxy.pick_fault(operation)
+        if fault is not None:
+            if fault.delay_s:
+                time.sleep(fault.delay_s)
+            payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-amzn-ErrorType", fault.code)
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    do_POST = _handle
+    do_GET = _handle
+    do_PUT = _handle
+    do_DELETE = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    proxy: FaultProxy
+
+
+class FaultProxy:
+    def __init__(self, upstream_port: int, *, port: int = 0, seed: int = 7) -> None:
+        self.upstream_port = upstream_port
+        self.recorder = Recorder()
+        self._faults: list[Fault] = []
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.proxy = self
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def inject(self, *faults: Fault) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+        with self.recorder.lock:
+            self.recorder.calls.clear()
+            self.recorder.injected.clear()
+
+    def observe(self, operation: str, body: bytes) -> None:
+        secret_string = None
+        if body.startswith(b"{"):
+            try:
+                secret_string = json.loads(body).get("SecretString")
+            except ValueError:
+                secret_string = None
+        with self.recorder.lock:
+            self.recorder.calls.append(operation)
+            if isinstance(secret_string, str):
+                try:
+                    document = json.loads(secret_string)
+                    values = list(document.values()) if isinstance(document, dict) else [secret_string]
+                except ValueError:
+                    values = [secret_string]
+                self.recorder.secret_strings.update(v for v in values if isinstance(v, str))
+
+    def pick_fault(self, operation: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.operation not in ("*", operation) or operation.startswith(("GET ", "POST /moto")):
+                    continue
+                if fault.times is not None and fault.times <= 0:
+                    continue
+                if fault.probability < 1.0 and self._random.random() >= fault.probability:
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                with self.recorder.lock:
+                    self.recorder.injected[operation] += 1
+                return fault
+        return None

@@ -1,0 +1,21 @@
+"""The Lambda context object the runtime passes to a handler (same attributes, real clock)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+
+class LambdaContext:
+    def __init__(self, timeout_s: float = 60.0, function_name: str = "mediatailor-access-token-secret") -> None:
+        self._deadline = time.monotonic() + timeout_s
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 128
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int((self._deadline - time.monotonic()) * 1000), 0)

@@ -1,0 +1,101 @@
+"""Integration fixtures: the real handler, in this process, against moto over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from harness.cloudformation import CloudFormation, Stack
+from harness.emulator import Emulator
+from harness.faults import FaultProxy
+from harness.lambda_context import LambdaContext
+from harness.listener import ResponseListener
+from tests.conftest import REGION
+
+
+@dataclass
+class Aws:
+    """Clients straight to the emulator (not through the proxy): setup and assertions only."""
+
+    secretsmanager: Any
+    kms: Any
+
+    def secret(self, secret_id: str) -> dict[str, Any]:
+        return dict(self.secretsmanager.describe_secret(SecretId=secret_id))
+
+    def token(self, secret_id: str, key: str, **selector: str) -> str:
+        import json
+
+        value = self.secretsmanager.get_secret_value(SecretId=secret_id, **selector)["SecretString"]
+        return str(json.loads(value)[key])
+
+    def policy(self, secret_id: str) -> dict[str, Any]:
+        import json
+
+        return dict(json.loads(self.secretsmanager.get_resource_policy(SecretId=secret_id)["ResourcePolicy"]))
+
+    def tags(self, secret_id: str) -> dict[str, str]:
+        return {tag["Key"]: tag["Value"] for tag in self.secret(secret_id).get("Tags", [])}
+
+    def secret_names(self) -> list[str]:
+        listing = self.secretsmanager.list_secrets(IncludePlannedDeletion=True, MaxResults=100)
+        return sorted(item["Name"] for item in listing["SecretList"])
+
+    def new_key(self, **options: Any) -> str:
+        return str(
+            self.kms.create_key(KeySpec="SYMMETRIC_DEFAULT", KeyUsage="ENCRYPT_DECRYPT", **options)["KeyMetadata"][
+                "Arn"
+            ]
+        )
+
+
+@pytest.fixture(scope="session")
+def aws(emulator: Emulator) -> Aws:
+    session = boto3.session.Session(region_name=REGION)
+    return Aws(
+        secretsmanager=session.client("secretsmanager", endpoint_url=emulator.url),
+        kms=session.client("kms", endpoint_url=emulator.url),
+    )
+
+
+@pytest.fixture(autouse=True)
+def fresh_emulator(emulator: Emulator, _register_leak_source: FaultProxy) -> Iterator[None]:
+    emulator.reset()
+    _register_leak_source.clear()
+    yield
+    _register_leak_source.clear()
+
+
+@pytest.fixture(scope="session")
+def invoke() -> Any:
+    from access_token_secret.adapter.handler import lambda_handler
+
+    def run(event: dict[str, Any], timeout_s: float = 60.0) -> None:
+        lambda_handler(event, LambdaContext(timeout_s=timeout_s))
+
+    return run
+
+
+@pytest.fixture
+def cloud(invoke: Any, listener: ResponseListener) -> CloudFormation:
+    return CloudFormation(invoke, listener, region=REGION)
+
+
+@pytest.fixture
+def stack(cloud: CloudFormation) -> Stack:
+    return cloud.new_stack(f"media-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def kms_key(aws: Aws) -> str:
+    return aws.new_key(Description="access token key")
+
+
+@pytest.fixture
+def proxy_calls(_register_leak_source: FaultProxy) -> FaultProxy:
+    return _register_leak_source
