@@ -46,7 +46,7 @@ cfn-lint: venv
 	$(VENV)/bin/cfn-lint template.yaml examples/*.yaml
 
 demo: venv
-	$(PY) -m harness.demo
+	PYTHONPATH=functions:. $(PY) -m harness.demo
 
 test: venv build
 	$(PY) -m pytest
@@ -62,7 +62,7 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 bench: venv build
-	$(PY) scripts/bench.py
+	PYTHONPATH=functions:. $(PY) scripts/bench.py
 
 check: lint typecheck test
 

@@ -26,7 +26,7 @@ os.environ.update(
     AWS_REGION=REGION,
     AWS_DEFAULT_REGION=REGION,
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - the emulator's fixed credentials
+    AWS_SECRET_ACCESS_KEY="testing",
     AWS_ENDPOINT_URL=f"http://127.0.0.1:{PROXY_PORT}",
     SSL_CERT_FILE=str(TLS.ca_file),
     SECRET_NAME_PREFIX="mediatailor/",

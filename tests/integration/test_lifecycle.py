@@ -149,8 +149,10 @@ def test_a_new_rotation_id_generates_a_new_token_in_place(stack: Stack, aws: Aws
     updated, _ = stack.update_stack({"Token": props(kms_key, TokenLength=64, RotationId="2026-12")})
 
     after = aws.token(created.physical_id, KEY)
-    assert updated[0].ok and updated[0].physical_id == created.physical_id
-    assert after != before and len(after) == 64
+    assert updated[0].ok
+    assert updated[0].physical_id == created.physical_id
+    assert after != before
+    assert len(after) == 64
 
 
 def test_a_new_secret_string_key_keeps_the_token(stack: Stack, aws: Aws, kms_key: str) -> None:
@@ -192,7 +194,8 @@ def test_a_new_secret_name_replaces_the_secret_and_keeps_a_generated_token(
     assert new_arn != created.physical_id
     assert aws.secret(new_arn)["Name"] == "mediatailor/origin-b"
     assert aws.token(new_arn, KEY) == token
-    assert [r.request_type for r in cleanup] == ["Delete"] and cleanup[0].ok
+    assert [r.request_type for r in cleanup] == ["Delete"]
+    assert cleanup[0].ok
     assert "DeletedDate" in aws.secret(created.physical_id)
 
 

@@ -297,10 +297,10 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     problems = _Problems()
     _unknown(raw, problems)
     kms_key_id = _text(raw, "KmsKeyId", problems, check=_check_kms_key_id)
-    if "KmsKeyId" not in raw:
+    if raw.get("KmsKeyId") is None:
         problems.add("KmsKeyId is required")
     secret_string_key = _text(raw, "SecretStringKey", problems, check=_check_secret_string_key)
-    if "SecretStringKey" not in raw:
+    if raw.get("SecretStringKey") is None:
         problems.add("SecretStringKey is required")
     access_token = _access_token(raw, problems)
     token_format = _token_format(raw, problems)

@@ -1,0 +1,282 @@
+"""(desired properties, observed secret) -> actions. No AWS, no mocks: plain values in and out."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from access_token_secret.errors import SecretConflictError
+from access_token_secret.plan.actions import (
+    CreateSecret,
+    DeleteSecret,
+    GeneratedToken,
+    PromoteVersion,
+    PutSecretValue,
+    ReusedToken,
+    SuppliedToken,
+    TagSecret,
+    UntagSecret,
+    UpdateSecret,
+)
+from access_token_secret.plan.context import ResourceIdentity
+from access_token_secret.plan.naming import owner_tags
+from access_token_secret.plan.planner import Desired, plan_converge, plan_delete
+from access_token_secret.plan.properties import DeletionOptions, parse_properties
+from access_token_secret.plan.state import SecretState, SecretVersion
+from access_token_secret.plan.versions import content_of, version_id
+from access_token_secret.tokens import AccessToken
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1111"
+OTHER_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/2222"
+STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/media/aaaa"
+ME = ResourceIdentity(STACK, "Token", "request-2")
+EARLIER = ResourceIdentity(STACK, "Token", "request-1")
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/media/Token-AbCdEf"
+WHEN = datetime.datetime(2026, 12, 6, tzinfo=datetime.UTC)
+
+
+def props(**extra: Any) -> Any:
+    return parse_properties({"KmsKeyId": "alias/k", "SecretStringKey": "K", **extra}, name_prefix="mediatailor/")
+
+
+def desired(**extra: Any) -> Desired:
+    return Desired(props=props(**extra), identity=ME, name="mediatailor/media/Token", kms_key_arn=KEY_ARN)
+
+
+def written(identity: ResourceIdentity = EARLIER, **extra: Any) -> str:
+    """The VersionId the provider writes for these properties on behalf of ``identity``."""
+    return version_id(content_of(props(**extra)), identity.digest("value"))
+
+
+def secret(
+    *versions: tuple[str, tuple[str, ...]],
+    tags: dict[str, str] | None = None,
+    kms: str = KEY_ARN,
+    description: str = "",
+    deleted: datetime.datetime | None = None,
+) -> SecretState:
+    return SecretState(
+        arn=ARN,
+        name="mediatailor/media/Token",
+        kms_key_id=kms,
+        description=description,
+        tags=tuple((owner_tags(ME) if tags is None else tags).items()),
+        versions=tuple(SecretVersion(v, s) for v, s in versions),
+        deleted_date=deleted,
+    )
+
+
+CURRENT = ("AWSCURRENT",)
+PREVIOUS = ("AWSPREVIOUS",)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "observed", "old", "expected"),
+    [
+        pytest.param(
+            desired(),
+            None,
+            None,
+            ["CreateSecret", "PutResourcePolicy"],
+            id="nothing there: create and put the policy",
+        ),
+        pytest.param(
+            desired(),
+            secret((written(), CURRENT)),
+            props(),
+            ["PutResourcePolicy"],
+            id="generated token unchanged: only the policy",
+        ),
+        pytest.param(
+            desired(AccessToken="same-token-1"),
+            secret((written(AccessToken="same-token-1"), CURRENT)),
+            props(AccessToken="same-token-1"),
+            ["PutResourcePolicy"],
+            id="supplied token unchanged: only the policy",
+        ),
+        pytest.param(
+            desired(AccessToken="new-token-22"),
+            secret((written(AccessToken="old-token-11"), CURRENT)),
+            props(AccessToken="old-token-11"),
+            ["PutSecretValue", "PutResourcePolicy"],
+            id="supplied token changed: write it",
+        ),
+        pytest.param(
+            desired(AccessToken="same-token-1"),
+            secret(("hand-made-version-id", CURRENT)),
+            props(AccessToken="same-token-1"),
+            ["PutSecretValue", "PutResourcePolicy"],
+            id="value replaced by hand: write it back",
+        ),
+        pytest.param(
+            desired(RotationId="b"),
+            secret((written(RotationId="a"), CURRENT)),
+            props(RotationId="a"),
+            ["PutSecretValue", "PutResourcePolicy"],
+            id="new rotation id: write a new token",
+        ),
+        pytest.param(
+            desired(RotationId="a"),
+            secret((written(RotationId="b"), CURRENT), (written(RotationId="a"), PREVIOUS)),
+            props(RotationId="b"),
+            ["PromoteVersion", "PutResourcePolicy"],
+            id="rotation rolled back: the earlier version becomes current",
+        ),
+        pytest.param(
+            desired(Description="new"),
+            secret((written(), CURRENT), description="old"),
+            props(),
+            ["UpdateSecret", "PutResourcePolicy"],
+            id="description drift",
+        ),
+        pytest.param(
+            desired(Tags=[{"Key": "team", "Value": "video"}]),
+            secret((written(), CURRENT)),
+            props(),
+            ["TagSecret", "PutResourcePolicy"],
+            id="new tag",
+        ),
+        pytest.param(
+            desired(ReturnAccessToken=True),
+            secret((written(ReturnAccessToken=True), CURRENT)),
+            props(ReturnAccessToken=True),
+            ["PutResourcePolicy", "ReadCurrentToken"],
+            id="token asked for but not written: read it",
+        ),
+        pytest.param(
+            desired(),
+            secret((written(), CURRENT), deleted=WHEN),
+            props(),
+            ["RestoreSecret", "PutResourcePolicy"],
+            id="owned secret scheduled for deletion: restore",
+        ),
+        pytest.param(
+            desired(),
+            secret((written(ME), CURRENT)),
+            None,
+            ["PutResourcePolicy"],
+            id="redelivered request: its own version is already current",
+        ),
+    ],
+)
+def test_converge_plans_the_fewest_actions(
+    wanted: Desired, observed: SecretState | None, old: Any, expected: list[str]
+) -> None:
+    assert plan_converge(wanted, observed, old=old).summary() == expected
+
+
+def test_a_key_change_rewrites_the_current_token_under_the_new_key() -> None:
+    current = written()
+    plan = plan_converge(desired(), secret((current, CURRENT), kms=OTHER_KEY_ARN), old=props())
+
+    assert plan.actions[0] == UpdateSecret(kms_key_arn=KEY_ARN, description=None)
+    assert plan.actions[1] == PutSecretValue(ReusedToken(ARN, current), "K", written(ME))
+
+
+def test_a_new_secret_string_key_reuses_the_generated_token() -> None:
+    current = written()
+    plan = plan_converge(desired(SecretStringKey="Other"), secret((current, CURRENT)), old=props())
+
+    put = plan.actions[0]
+    assert isinstance(put, PutSecretValue)
+    assert put.source == ReusedToken(ARN, current)
+    assert put.secret_string_key == "Other"
+
+
+def test_a_replacement_carries_the_generated_token_over_from_the_old_secret() -> None:
+    old_version = written()
+    donor = secret((old_version, CURRENT))
+
+    plan = plan_converge(desired(SecretName="mediatailor/new"), None, donor=donor)
+
+    create = plan.actions[0]
+    assert isinstance(create, CreateSecret)
+    assert create.source == ReusedToken(ARN, old_version)
+
+
+def test_a_create_generates_with_the_requested_format_and_tags_the_owner() -> None:
+    plan = plan_converge(desired(TokenLength="64", Tags=[{"Key": "team", "Value": "v"}]), None)
+
+    create = plan.actions[0]
+    assert isinstance(create, CreateSecret)
+    assert create.source == GeneratedToken(props().token_format, 64)
+    assert dict(create.tags) == {"team": "v", **owner_tags(ME)}
+    assert create.kms_key_arn == KEY_ARN
+    assert create.version_id == written(ME, TokenLength="64", Tags=[{"Key": "team", "Value": "v"}])
+
+
+def test_a_supplied_token_is_carried_masked() -> None:
+    plan = plan_converge(desired(AccessToken="do-not-print-me"), None)
+
+    assert plan.actions[0].source == SuppliedToken(AccessToken("do-not-print-me"))  # type: ignore[union-attr]
+    assert "do-not-print-me" not in repr(plan)
+
+
+def test_only_tags_this_resource_managed_are_removed() -> None:
+    observed = secret((written(), CURRENT), tags={**owner_tags(ME), "team": "v", "added-by-policy": "x"})
+
+    plan = plan_converge(desired(), observed, old=props(Tags=[{"Key": "team", "Value": "v"}]))
+
+    assert UntagSecret(("team",)) in plan.actions
+    assert not any(isinstance(a, TagSecret) for a in plan.actions)
+
+
+@pytest.mark.parametrize(
+    ("tags", "deleted", "message"),
+    [
+        ({"owner": "ops"}, None, "already exists and is not managed by this resource"),
+        (owner_tags(ResourceIdentity(STACK, "OtherLogicalId", "r")), None, "not managed by this resource"),
+        ({"owner": "ops"}, WHEN, "scheduled for deletion by another owner"),
+    ],
+)
+def test_secrets_of_other_owners_are_refused(tags: dict[str, str], deleted: Any, message: str) -> None:
+    with pytest.raises(SecretConflictError, match=message):
+        plan_converge(desired(), secret((written(), CURRENT), tags=tags, deleted=deleted))
+
+
+def test_a_recreated_stack_of_the_same_name_reclaims_its_deleted_secret() -> None:
+    old_stack = ResourceIdentity("arn:aws:cloudformation:us-east-1:123456789012:stack/media/old-uuid", "Token", "r")
+    observed = secret((written(), CURRENT), tags=owner_tags(old_stack), deleted=WHEN)
+
+    plan = plan_converge(desired(), observed)
+
+    assert plan.summary()[:2] == ["RestoreSecret", "TagSecret"]
+    assert TagSecret((("mediatailor-access-token-secret:stack-id", STACK),)) in plan.actions
+
+
+def test_a_live_secret_of_a_deleted_stack_with_the_same_name_is_not_adopted() -> None:
+    old_stack = ResourceIdentity("arn:aws:cloudformation:us-east-1:123456789012:stack/media/old-uuid", "Token", "r")
+
+    with pytest.raises(SecretConflictError):
+        plan_converge(desired(), secret((written(), CURRENT), tags=owner_tags(old_stack)))
+
+
+@pytest.mark.parametrize(
+    ("observed", "options", "expected", "note"),
+    [
+        (None, DeletionOptions(), [], "already gone"),
+        (secret(tags={"owner": "ops"}), DeletionOptions(), [], "not owned by this resource; left untouched"),
+        (secret(deleted=WHEN), DeletionOptions(), [], "already scheduled for deletion"),
+        (secret(), DeletionOptions(10, False), [DeleteSecret(10, False)], "delete"),
+        (secret(), DeletionOptions(7, True), [DeleteSecret(None, True)], "delete"),
+    ],
+)
+def test_delete_only_touches_owned_live_secrets(
+    observed: SecretState | None, options: DeletionOptions, expected: list[DeleteSecret], note: str
+) -> None:
+    plan = plan_delete(ME, options, observed)
+
+    assert list(plan.actions) == expected
+    assert plan.note == note
+
+
+def test_rollback_after_a_key_change_promotes_nothing_and_rewrites() -> None:
+    """Promoting an old version would leave it under whichever key it was written with."""
+    old = written()
+    observed = secret((written(RotationId="x"), CURRENT), (old, PREVIOUS), kms=OTHER_KEY_ARN)
+
+    plan = plan_converge(desired(), observed, old=props(RotationId="x"))
+
+    assert not any(isinstance(a, PromoteVersion) for a in plan.actions)
+    assert PutSecretValue(ReusedToken(ARN, old), "K", written(ME)) in plan.actions
