@@ -57,7 +57,7 @@ class Story:
 def _final_state(secretsmanager: Any, arn: str) -> None:
     print("\n== Final state of the secret ".ljust(STEP_WIDTH, "="))
     described = secretsmanager.describe_secret(SecretId=arn)
-    value = json.loads(secretsmanager.get_secret_value(SecretId=arn)["SecretString"])
+    value = json.loads(secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"])
     policy = json.loads(secretsmanager.get_resource_policy(SecretId=arn)["ResourcePolicy"])
     print(f"  Name:      {described['Name']}")
     print(f"  KmsKeyId:  {described['KmsKeyId']}")

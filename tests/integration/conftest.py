@@ -29,8 +29,12 @@ class Aws:
         return dict(self.secretsmanager.describe_secret(SecretId=secret_id))
 
     def token(self, secret_id: str, key: str, **selector: str) -> str:
+        """The token in AWSCURRENT unless told otherwise. The stage is named because moto's
+        GetSecretValue without one does not follow AWSCURRENT after UpdateSecretVersionStage
+        (AWS does); MediaTailor reads AWSCURRENT."""
         import json
 
+        selector = selector or {"VersionStage": "AWSCURRENT"}
         value = self.secretsmanager.get_secret_value(SecretId=secret_id, **selector)["SecretString"]
         return str(json.loads(value)[key])
 

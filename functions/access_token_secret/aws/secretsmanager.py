@@ -102,7 +102,9 @@ class SecretsManager:
     def read_token(self, secret_id: str, *, version_id: str | None = None) -> AccessToken:
         with aws_call("secretsmanager:GetSecretValue"):
             if version_id is None:
-                found = self._client.get_secret_value(SecretId=secret_id)
+                # AWSCURRENT is AWS's default; naming it also makes moto follow the label after
+                # UpdateSecretVersionStage (its default pointer stays on the old version).
+                found = self._client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
             else:
                 found = self._client.get_secret_value(SecretId=secret_id, VersionId=version_id)
         return token_from_secret_string(found.get("SecretString", ""))
