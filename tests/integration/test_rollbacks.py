@@ -36,7 +36,8 @@ def test_a_rolled_back_rotation_makes_the_earlier_generated_token_current_again(
 
     updates, rollback = stack.update_stack({"Token": props(kms_key, RotationId="c")}, fail_later=True)
 
-    assert updates[0].ok and rollback[0].ok
+    assert updates[0].ok
+    assert rollback[0].ok
     assert aws.token(arn, KEY) == second, "the rollback restores b's token, not a third one"
     assert first != second
     assert "PutSecretValue" not in [c for c in proxy_calls.recorder.calls[-4:]]
@@ -52,7 +53,8 @@ def test_a_rolled_back_replacement_adopts_the_old_secret_and_cleans_up_the_new_o
     )
 
     b_arn = updates[0].physical_id
-    assert updates[0].ok and b_arn != a.physical_id
+    assert updates[0].ok
+    assert b_arn != a.physical_id
     assert [(r.request_type, r.ok) for r in rollback] == [("Update", True), ("Delete", True)]
     assert rollback[0].physical_id == a.physical_id, "the rollback Update returns A's ARN"
     assert rollback[1].physical_id == b_arn, "the cleanup Delete removes B"
@@ -83,9 +85,11 @@ def test_a_key_change_rewrites_the_value_and_its_rollback_returns_to_the_old_key
 
     updates, rollback = stack.update_stack({"Token": props(other)}, fail_later=True)
 
-    assert updates[0].ok and updates[0].data["KmsKeyArn"] == other
+    assert updates[0].ok
+    assert updates[0].data["KmsKeyArn"] == other
     assert updates[0].data["VersionId"] not in version, "AWSCURRENT was rewritten under the new key"
-    assert rollback[0].ok and rollback[0].data["KmsKeyArn"] == kms_key
+    assert rollback[0].ok
+    assert rollback[0].data["KmsKeyArn"] == kms_key
     assert aws.secret(arn)["KmsKeyId"] == kms_key
     assert aws.token(arn, KEY) == token
 
