@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 8},
+    retries={"mode": "standard", "total_max_attempts": 6},
     connect_timeout=3,
     read_timeout=10,
     user_agent_extra="mediatailor-access-token-secret",

@@ -1,0 +1,179 @@
+"""Faults injected at the HTTP level between the provider and AWS, and at the response URL."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from harness.cloudformation import Stack
+from harness.faults import Fault
+from harness.lambda_context import LambdaContext
+from tests.integration.conftest import Aws
+
+KEY = "MyAccessTokenIdentifier"
+OPERATIONS = ("DescribeKey", "CreateSecret", "DescribeSecret", "PutSecretValue", "PutResourcePolicy", "DeleteSecret")
+
+
+def props(kms_key: str, **extra: Any) -> dict[str, Any]:
+    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
+
+
+def test_throttling_on_every_call_is_retried_and_the_lifecycle_still_succeeds(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
+) -> None:
+    proxy_calls.inject(*(Fault(op, times=2) for op in OPERATIONS))
+    proxy_calls.inject(Fault("*", code="ServiceUnavailable", status=503, message="busy", times=2))
+
+    created = stack.create("Token", props(kms_key))
+    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="2")})
+    deleted = stack.delete("Token")
+
+    assert (created.ok, updated[0].ok, deleted.ok) == (True, True, True)
+    assert all(proxy_calls.recorder.injected[op] >= 2 for op in OPERATIONS)
+    assert sum(proxy_calls.recorder.injected.values()) == 2 * len(OPERATIONS) + 2
+    assert "DeletedDate" in aws.secret(created.physical_id)
+
+
+def test_persistent_access_denied_fails_with_the_missing_permission(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
+) -> None:
+    proxy_calls.inject(
+        Fault(
+            "CreateSecret",
+            code="AccessDeniedException",
+            message="User: arn:aws:sts::123456789012:assumed-role/provider is not authorized to perform: "
+            "secretsmanager:CreateSecret",
+        )
+    )
+
+    response = stack.create("Token", props(kms_key))
+
+    assert response.status == "FAILED"
+    assert response.reason.startswith("secretsmanager:CreateSecret was denied: give the provider's role")
+    assert len(response.reason) < 256
+    assert aws.secret_names() == []
+
+
+def test_a_persistent_server_error_names_the_operation(stack: Stack, kms_key: str, proxy_calls: Any) -> None:
+    proxy_calls.inject(Fault("DescribeKey", code="InternalFailure", status=500, message="boom"))
+
+    response = stack.create("Token", props(kms_key))
+
+    assert response.status == "FAILED"
+    assert "kms:DescribeKey" in response.reason
+    assert proxy_calls.recorder.injected["DescribeKey"] == 6, "botocore standard mode, 6 attempts in all"
+
+
+def test_the_response_is_retried_after_a_server_error_and_sent_once(stack: Stack, kms_key: str, listener: Any) -> None:
+    listener.store.fail_next.extend([500, 503])
+
+    response = stack.create("Token", props(kms_key))
+
+    assert response.ok
+    assert response.count == 1
+
+
+def test_a_refused_response_url_is_final_and_not_retried(
+    stack: Stack, kms_key: str, listener: Any, invoke: Any
+) -> None:
+    """S3 answers 403 to an expired or altered pre-signed URL; retrying cannot help."""
+    from harness.cloudformation import as_cloudformation_sends
+
+    listener.store.fail_next.extend([403, 403, 403])
+    url = listener.new_url(stack.name, "refused")
+    event = {
+        "RequestType": "Create",
+        "ResponseURL": url,
+        "StackId": stack.stack_id,
+        "RequestId": "refused",
+        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
+        "LogicalResourceId": "Token",
+        "ResourceProperties": as_cloudformation_sends(props(kms_key)),
+    }
+    started = time.monotonic()
+
+    invoke(event)
+
+    assert time.monotonic() - started < 5
+    assert listener.store.fail_next == [403, 403], "exactly one attempt was made"
+    listener.store.fail_next.clear()
+    assert listener.responses_for(url) == []
+
+
+def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any, listener: Any
+) -> None:
+    """CreateSecret hangs past botocore's read timeout. With a 12 s Lambda deadline the provider
+    must answer FAILED at least 5 s before it, naming the secret it may have created, and the
+    rollback Delete must then remove that secret."""
+    from access_token_secret.adapter.handler import lambda_handler
+
+    proxy_calls.inject(Fault("CreateSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
+    event_stack = stack
+    url_holder: dict[str, str] = {}
+
+    def run() -> None:
+        from harness.cloudformation import as_cloudformation_sends
+
+        event = {
+            "RequestType": "Create",
+            "ResponseURL": listener.new_url(event_stack.name, "hang"),
+            "StackId": event_stack.stack_id,
+            "RequestId": "hang-request",
+            "ResourceType": "Custom::MediaTailorAccessTokenSecret",
+            "LogicalResourceId": "Token",
+            "ResourceProperties": as_cloudformation_sends(props(kms_key, ForceDeleteWithoutRecovery=True)),
+        }
+        url_holder["url"] = event["ResponseURL"]
+        lambda_handler(event, LambdaContext(timeout_s=12))
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    while "url" not in url_holder:
+        time.sleep(0.01)
+    answer = listener.wait_for(url_holder["url"], timeout=12)
+    answered_after = time.monotonic() - started
+    worker.join(timeout=30)
+
+    assert answer.body["Status"] == "FAILED"
+    assert answered_after <= 12 - 5
+    assert "ran out of time" in answer.body["Reason"]
+    physical_id = answer.body["PhysicalResourceId"]
+    assert physical_id.startswith(f"mediatailor/{stack.name}/Token-")
+    assert len(listener.responses_for(url_holder["url"])) == 1, "the late finish sends nothing more"
+    rollback = stack.send("Delete", "Token", props(kms_key, ForceDeleteWithoutRecovery=True), physical_id=physical_id)
+    assert rollback.ok
+    assert aws.secret_names() == []
+
+
+def test_an_update_that_runs_out_of_time_keeps_the_events_physical_id(
+    stack: Stack, kms_key: str, proxy_calls: Any, listener: Any
+) -> None:
+    from access_token_secret.adapter.handler import lambda_handler
+
+    created = stack.create("Token", props(kms_key))
+    proxy_calls.inject(Fault("DescribeSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
+    url = listener.new_url(stack.name, "update-hang")
+    event = {
+        "RequestType": "Update",
+        "ResponseURL": url,
+        "StackId": stack.stack_id,
+        "RequestId": "update-hang",
+        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
+        "LogicalResourceId": "Token",
+        "PhysicalResourceId": created.physical_id,
+        "ResourceProperties": {"KmsKeyId": kms_key, "SecretStringKey": KEY, "RotationId": "2"},
+        "OldResourceProperties": {"KmsKeyId": kms_key, "SecretStringKey": KEY},
+    }
+    worker = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(timeout_s=10)), daemon=True)
+    worker.start()
+    answer = listener.wait_for(url, timeout=10)
+    worker.join(timeout=30)
+
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["PhysicalResourceId"] == created.physical_id
+    assert len(listener.responses_for(url)) == 1
+    assert json.loads(answer.raw)["Data"] == {}
