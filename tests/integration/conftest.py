@@ -46,9 +46,11 @@ class Aws:
     def tags(self, secret_id: str) -> dict[str, str]:
         return {tag["Key"]: tag["Value"] for tag in self.secret(secret_id).get("Tags", [])}
 
-    def secret_names(self) -> list[str]:
-        listing = self.secretsmanager.list_secrets(IncludePlannedDeletion=True, MaxResults=100)
-        return sorted(item["Name"] for item in listing["SecretList"])
+    def secret_names(self, *, include_planned_deletion: bool = True) -> list[str]:
+        pages = self.secretsmanager.get_paginator("list_secrets").paginate(
+            IncludePlannedDeletion=include_planned_deletion
+        )
+        return sorted(item["Name"] for page in pages for item in page["SecretList"])
 
     def new_key(self, **options: Any) -> str:
         return str(

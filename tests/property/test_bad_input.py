@@ -1,0 +1,110 @@
+"""Random property maps, types, unicode, oversized and empty values, and malformed events thrown
+at the real handler: each request with a ResponseURL gets exactly one response, the handler never
+raises, and a token never appears in a Reason or on stdout/stderr."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from access_token_secret.adapter.handler import lambda_handler
+from access_token_secret.plan.properties import KNOWN_PROPERTIES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.lambda_context import LambdaContext
+from harness.listener import ResponseListener
+
+STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/fuzz/11111111-2222-3333-4444-555555555555"
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=200, max_size=3000),
+    st.sampled_from(["", "true", "false", "Uuid", "Alphanumeric", "7", "8", "128", "129", "mediatailor/x", "X-Token"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+property_names = st.one_of(st.sampled_from([*KNOWN_PROPERTIES, "ServiceToken"]), st.text(max_size=30))
+
+
+@st.composite
+def token_markers(draw: st.DrawFn) -> str:
+    """A token that is unmistakable in output: a unique marker plus arbitrary (maybe invalid) text."""
+    return f"TOKMARK{uuid.UUID(int=draw(st.integers(0, 2**128 - 1))).hex}{draw(st.text(max_size=150))}"
+
+
+@st.composite
+def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str]:
+    properties: dict[str, Any] = draw(st.dictionaries(property_names, values, max_size=8))
+    if draw(st.booleans()):
+        properties.update(KmsKeyId=kms_key, SecretStringKey=draw(st.text(min_size=0, max_size=140)))
+    token = draw(token_markers())
+    if draw(st.booleans()):
+        properties["AccessToken"] = token
+    request_type = draw(st.sampled_from(["Create", "Update", "Delete", "Replace", "", None]))
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ResponseURL": url,
+        "StackId": STACK_ID,
+        "RequestId": str(uuid.uuid4()),
+        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
+        "LogicalResourceId": draw(st.sampled_from(["Token", "T" * 255, "Other"])),
+        "ResourceProperties": draw(st.sampled_from([properties, properties, "not-a-map", None])),
+    }
+    if request_type in ("Update", "Delete") or draw(st.booleans()):
+        event["PhysicalResourceId"] = draw(
+            st.sampled_from(
+                [
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/fuzz-AbCdEf",
+                    "mediatailor/fuzz/Token-0123456789",
+                    "Token#not-created#x",
+                    draw(st.text(max_size=60)),
+                ]
+            )
+        )
+    if draw(st.booleans()):
+        event["OldResourceProperties"] = draw(st.dictionaries(property_names, values, max_size=4))
+    for field in draw(
+        st.lists(st.sampled_from(["StackId", "RequestId", "LogicalResourceId", "ResponseURL"]), max_size=2)
+    ):
+        event.pop(field, None)
+    return event, token
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_event_gets_exactly_one_safe_answer(
+    data: st.DataObject, listener: ResponseListener, kms_key: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    url = listener.new_url("fuzz", str(uuid.uuid4()))
+    event, token = data.draw(events(url, kms_key))
+
+    lambda_handler(event, LambdaContext(timeout_s=30))  # must not raise
+
+    answers = listener.responses_for(url)
+    if "ResponseURL" in event:
+        assert len(answers) == 1
+        body = answers[0].body
+        assert body["Status"] in ("SUCCESS", "FAILED")
+        assert body["PhysicalResourceId"]
+        assert len(body["Reason"]) < 256
+        assert "TOKMARK" not in body["Reason"]
+        if body["Status"] == "FAILED":
+            assert body["Data"] == {}
+    else:
+        assert answers == []
+    out, err = capfd.readouterr()
+    assert token not in out + err
+    assert "TOKMARK" not in out + err
