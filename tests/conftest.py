@@ -4,7 +4,6 @@ clients at import, exactly as in Lambda)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +35,9 @@ os.environ.update(
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_SESSION_TOKEN", None)
 
+# The provider's logging configuration, in force as it is in Lambda from the first import on.
+import access_token_secret.logs  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
@@ -61,18 +63,22 @@ def listener() -> Iterator[ResponseListener]:
 _LEAK_SOURCES: list[FaultProxy] = []
 
 
-@pytest.fixture(autouse=True)
-def no_token_leaks(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Everything written to stdout, stderr and logging during a test, checked for every token
-    that crossed the wire to the emulator during the whole session (root logger at DEBUG, so
-    a library that would log a request body is caught too)."""
-    caplog.set_level(logging.DEBUG)
-    yield
-    out, err = capfd.readouterr()
-    written = out + err + caplog.text + "".join(str(record.args) for record in caplog.records)
-    tokens = set().union(*(source.recorder.secret_strings for source in _LEAK_SOURCES)) if _LEAK_SOURCES else set()
-    leaked = [token for token in tokens if len(token) >= 8 and token in written]
-    assert not leaked, f"{len(leaked)} access token(s) appeared in output or logs"
+def _wire_tokens() -> set[str]:
+    """Every token value that went to the emulator in a SecretString during this session."""
+    return {token for source in _LEAK_SOURCES for token in source.recorder.secret_strings if len(token) >= 8}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Fail any test phase whose captured stdout, stderr or log records (root logger at DEBUG,
+    see ``log_level`` in pyproject.toml) contain a token that crossed the wire."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    written = "".join(content for _, content in report.sections)
+    leaked = [token for token in _wire_tokens() if token in written]
+    if leaked:
+        report.outcome = "failed"
+        report.longrepr = f"{len(leaked)} access token(s) appeared in captured output or logs ({report.when})"
 
 
 @pytest.fixture(scope="session", autouse=False)
