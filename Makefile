@@ -33,7 +33,7 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
-$(BUILD_DIR)/template.yaml: $(SAM_VENV)/.installed template.yaml functions/requirements.txt $(shell find functions -name '*.py')
+$(BUILD_DIR)/template.yaml: $(SAM_VENV)/.installed template.yaml functions/Makefile functions/requirements.txt $(shell find functions -name '*.py')
 	PATH="$(SAM_PATH)" $(SAM) build --template-file template.yaml --build-dir $(BUILD_DIR)
 	touch $@
 

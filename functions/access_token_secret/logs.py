@@ -1,4 +1,4 @@
-"""The provider's one structured logger, and the levels of everyone else's.
+"""The provider's structured logger and metrics, and the levels of everyone else's loggers.
 
 botocore logs request bodies (SecretString included) at DEBUG and crhelper logs the whole event
 at DEBUG, so both are pinned at WARNING/INFO here whatever ``LOG_LEVEL`` says; Powertools'
@@ -11,10 +11,21 @@ import logging
 import os
 
 from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "mediatailor-access-token-secret")
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MediaTailorAccessTokenSecret")
 
 logger = Logger(service=SERVICE_NAME)
+# Embedded Metric Format on stdout: CloudWatch turns these log lines into metrics, no API call.
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+
+
+def count_outcome(request_type: str, status: str) -> None:
+    """One ``SUCCESS``/``FAILED`` count per request, by request type (no other dimension: cheap)."""
+    metrics.add_dimension(name="RequestType", value=request_type or "Unknown")
+    metrics.add_metric(name="Succeeded" if status == "SUCCESS" else "Failed", unit=MetricUnit.Count, value=1)
+
 
 for _name, _level in (
     ("botocore", logging.WARNING),

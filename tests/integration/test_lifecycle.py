@@ -334,3 +334,16 @@ def test_the_sample_events_drive_the_handler(aws: Aws, kms_key: str, invoke: Any
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert len(aws.token(body["PhysicalResourceId"], "MyAccessTokenIdentifier")) == 48
     assert body["Data"]["HeaderName"] == "X-Origin-Token"
+
+
+def test_each_request_emits_one_outcome_metric(stack: Stack, kms_key: str, capfd: Any) -> None:
+    capfd.readouterr()
+
+    stack.create("Token", props(kms_key))
+    stack.create("Broken", props(kms_key, HeaderName="x-amz-bad"))
+    stack.delete("Token")
+
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    outcomes = [(m["RequestType"], next(k for k in ("Succeeded", "Failed") if k in m)) for m in lines]
+    assert outcomes == [("Create", "Succeeded"), ("Create", "Failed"), ("Delete", "Succeeded")]
+    assert all(m["_aws"]["CloudWatchMetrics"][0]["Namespace"] for m in lines)

@@ -16,7 +16,7 @@ from ..aws.apply import Progress
 from ..aws.clients import build_clients
 from ..aws.secretsmanager import SecretsManager
 from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError
-from ..logs import logger
+from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
 from ..service import AccessTokenSecretService, Result
@@ -159,6 +159,7 @@ class _Request:
 
 
 def _answer_malformed(event: object, problem: str) -> None:
+    count_outcome("Malformed", "FAILED")
     url = response_url_of(event)
     if not url:
         logger.error("request without ResponseURL; there is no one to answer", extra={"problem": problem})
@@ -187,6 +188,7 @@ def _answer_malformed(event: object, problem: str) -> None:
     )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> None:
     problem = envelope_problem(event)

@@ -24,7 +24,7 @@ from typing import Any
 from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
-from ..logs import logger
+from ..logs import count_outcome, logger
 from .response import build_body
 
 Deliver = Callable[[str, bytes], bool]
@@ -143,4 +143,5 @@ class ProviderResource(CfnResource):
             "responding",
             extra={"status": status, "reason": reason if failed else "", "physical_resource_id": physical_id},
         )
+        count_outcome(str(getattr(self, "RequestType", "")), status)
         self._deliver(self._response_url, body)
