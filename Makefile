@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make demo       the whole custom-resource lifecycle against the local emulator"
 	@echo "make test       build, lint the templates and run every test"
-	@echo "make check      what CI runs: lint, typecheck, test"
+	@echo "make check      what CI runs: lint, typecheck, sam validate --lint, test"
 	@echo "make bench      measure calls, cold start, latency, memory, package, scale"
 	@echo "make build      sam build (the Lambda artifact in $(BUILD_DIR))"
 
@@ -64,7 +64,7 @@ typecheck: venv
 bench: venv build
 	PYTHONPATH=functions:. $(PY) scripts/bench.py
 
-check: lint typecheck test
+check: lint typecheck validate test
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

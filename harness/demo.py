@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,8 +16,10 @@ import boto3
 from .cloudformation import CloudFormation, Response, Stack
 from .environment import REGION, start_local_aws
 from .lambda_context import LambdaContext
+from .templates import custom_resource_properties
 
 STEP_WIDTH = 72
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "source-location-generated-token.yaml"
 
 
 def _mask(data: dict[str, str]) -> dict[str, str]:
@@ -85,25 +88,28 @@ def main() -> int:
         cloud = CloudFormation(lambda event: provider.lambda_handler(event, LambdaContext()), local.listener)
         stack = cloud.new_stack("media-origin")
         story = Story(stack, lambda: dict(local.proxy.recorder.count()), local.proxy.clear)
-        base = {
-            "KmsKeyId": "alias/mediatailor-access-token",
-            "SecretStringKey": "MyAccessTokenIdentifier",
-            "HeaderName": "X-Origin-Token",
-            "Tags": [{"Key": "team", "Value": "video-platform"}],
-            "ReturnAccessToken": True,
-        }
+        # The example stack's own custom resource, with this emulator's key in place of its KMS key.
+        example = custom_resource_properties(
+            EXAMPLE,
+            {"DeployerPrincipalArn": "arn:aws:iam::123456789012:role/deployer"},
+            {"AccessTokenKey.Arn": key},
+        )["OriginAccessToken"]
+        example.pop("ServiceToken")
+        # ReturnAccessToken lets each step check the token; it is printed masked.
+        base = {**example, "ReturnAccessToken": True}
         print(f"Emulator: moto on {local.emulator.url}; responses to https://127.0.0.1:{local.listener.port}")
         print(f"KMS key: {key}")
+        print(f"Custom resource properties: OriginAccessToken in {EXAMPLE.relative_to(EXAMPLE.parents[1])}")
 
         created = story.step(
             "1. Create stack (generated token)",
             lambda: stack.create_stack({"Origin": base}),
-            lambda r: r[0].ok and r[0].data["KmsKeyArn"] == key,
+            lambda r: r[0].ok and r[0].data["KmsKeyArn"] == key and len(r[0].data["AccessToken"]) == 48,
         )
         first_arn = created[0].physical_id
         rotated = story.step(
             "2. Rotate the token (RotationId)",
-            lambda: [stack.update_stack({"Origin": {**base, "RotationId": "2026-12"}})[0][0]],
+            lambda: [stack.update_stack({"Origin": {**base, "RotationId": "2"}})[0][0]],
             lambda r: (
                 r[0].ok and r[0].physical_id == first_arn and r[0].data["AccessToken"] != created[0].data["AccessToken"]
             ),
@@ -113,7 +119,7 @@ def main() -> int:
             lambda: [
                 item
                 for part in stack.update_stack(
-                    {"Origin": {**base, "RotationId": "2026-12", "SecretName": "mediatailor/media-origin/token"}}
+                    {"Origin": {**base, "RotationId": "2", "SecretName": "mediatailor/media-origin/token"}}
                 )
                 for item in part
             ],

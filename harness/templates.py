@@ -1,0 +1,85 @@
+"""Read a CloudFormation template and resolve the properties of its custom resources to the
+strings CloudFormation would send, using sample values for parameters, attributes and imports.
+Lets tests and the demo feed the *examples' own* properties through the provider."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import decode_str
+
+RESOURCE_TYPE = "Custom::MediaTailorAccessTokenSecret"
+PSEUDO = {
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "example",
+}
+
+
+class Resolver:
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str], attributes: Mapping[str, str]):
+        self.template = template
+        self.parameters = dict(parameters)
+        self.attributes = dict(attributes)
+
+    def ref(self, name: str) -> str:
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        declared = self.template.get("Parameters", {}).get(name)
+        if declared is not None:
+            if "Default" not in declared:
+                raise KeyError(f"parameter {name} needs a sample value")
+            return str(declared["Default"])
+        return self.attributes.get(name, f"arn:aws:sample:us-east-1:123456789012:{name}")
+
+    def get_att(self, resource: str, attribute: str) -> str:
+        return self.attributes.get(f"{resource}.{attribute}", f"arn:aws:sample:us-east-1:123456789012:{resource}")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, Mapping):
+            return value
+        if len(value) == 1:
+            ((function, argument),) = value.items()
+            if function == "Ref":
+                return self.ref(argument)
+            if function == "Fn::GetAtt":
+                resource, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+                return self.get_att(resource, attribute)
+            if function == "Fn::Sub":
+                text = argument if isinstance(argument, str) else argument[0]
+                return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1)), text)
+            if function == "Fn::ImportValue":
+                return self.attributes.get("ImportValue", f"imported:{self.resolve(argument)}")
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def _sub(self, name: str) -> str:
+        return self.get_att(*name.split(".", 1)) if "." in name else self.ref(name)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    template, problems = decode_str(path.read_text())
+    if problems or template is None:
+        raise ValueError(f"{path}: {problems}")
+    return dict(template)
+
+
+def custom_resource_properties(
+    path: Path, parameters: Mapping[str, str] | None = None, attributes: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """``{logical id: resolved properties}`` of every Custom::MediaTailorAccessTokenSecret."""
+    template = load_template(path)
+    resolver = Resolver(template, parameters or {}, attributes or {})
+    return {
+        logical_id: resolver.resolve(dict(resource.get("Properties", {})))
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == RESOURCE_TYPE
+    }
