@@ -5,7 +5,7 @@ Lets tests and the demo feed the *examples' own* properties through the provider
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +47,27 @@ class Resolver:
             return [self.resolve(item) for item in value]
         if not isinstance(value, Mapping):
             return value
+        functions: dict[str, Callable[[Any], Any]] = {
+            "Ref": self.ref,
+            "Fn::GetAtt": self._get_att_argument,
+            "Fn::Sub": self._sub_argument,
+            "Fn::ImportValue": lambda argument: self.attributes.get(
+                "ImportValue", f"imported:{self.resolve(argument)}"
+            ),
+        }
         if len(value) == 1:
             ((function, argument),) = value.items()
-            if function == "Ref":
-                return self.ref(argument)
-            if function == "Fn::GetAtt":
-                resource, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
-                return self.get_att(resource, attribute)
-            if function == "Fn::Sub":
-                text = argument if isinstance(argument, str) else argument[0]
-                return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1)), text)
-            if function == "Fn::ImportValue":
-                return self.attributes.get("ImportValue", f"imported:{self.resolve(argument)}")
+            if function in functions:
+                return functions[function](argument)
         return {key: self.resolve(item) for key, item in value.items()}
+
+    def _get_att_argument(self, argument: Any) -> str:
+        resource, attribute = argument if isinstance(argument, list) else str(argument).split(".", 1)
+        return self.get_att(resource, attribute)
+
+    def _sub_argument(self, argument: Any) -> str:
+        text = argument if isinstance(argument, str) else argument[0]
+        return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1)), text)
 
     def _sub(self, name: str) -> str:
         return self.get_att(*name.split(".", 1)) if "." in name else self.ref(name)
