@@ -61,6 +61,9 @@ class Resolver:
                 return functions[function](argument)
         return {key: self.resolve(item) for key, item in value.items()}
 
+    def _import_argument(self, argument: Any) -> str:
+        return self.attributes.get("ImportValue", f"imported:{self.resolve(argument)}")
+
     def _get_att_argument(self, argument: Any) -> str:
         resource, attribute = argument if isinstance(argument, list) else str(argument).split(".", 1)
         return self.get_att(resource, attribute)
