@@ -1,0 +1,109 @@
+"""Every request gets one answer, even when the provider itself is broken."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cloudformation import Stack, as_cloudformation_sends
+from harness.listener import ResponseListener
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _event(listener: ResponseListener, stack: Stack, request_type: str = "Create", **extra: Any) -> dict[str, Any]:
+    request_id = f"{request_type.lower()}-{os.urandom(4).hex()}"
+    return {
+        "RequestType": request_type,
+        "ResponseURL": listener.new_url(stack.name, request_id),
+        "StackId": stack.stack_id,
+        "RequestId": request_id,
+        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
+        "LogicalResourceId": "Token",
+        "ResourceProperties": as_cloudformation_sends({"KmsKeyId": "alias/k", "SecretStringKey": "K"}),
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("environment", "reason"),
+    [
+        ({"AWS_REGION": "", "AWS_DEFAULT_REGION": ""}, "Provider misconfigured: AWS_REGION is not set"),
+        ({"SECRET_NAME_PREFIX": "bad prefix!"}, "Provider misconfigured: SecretNamePrefix must be"),
+    ],
+)
+@pytest.mark.parametrize("request_type", ["Create", "Delete"])
+def test_a_misconfigured_provider_still_answers_every_request(
+    listener: ResponseListener, stack: Stack, environment: dict[str, str], reason: str, request_type: str
+) -> None:
+    extra = {"PhysicalResourceId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"}
+    event = _event(listener, stack, request_type, **(extra if request_type == "Delete" else {}))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | environment
+
+    subprocess.run(
+        [sys.executable, "-m", "harness.run_artifact", str(ROOT / "functions")],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+
+    (answer,) = listener.responses_for(event["ResponseURL"])
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["Reason"].startswith(reason)
+    assert answer.body["PhysicalResourceId"]
+    if request_type == "Delete":
+        assert answer.body["PhysicalResourceId"] == extra["PhysicalResourceId"]
+
+
+def test_an_unexpected_exception_becomes_a_generic_reason(
+    listener: ResponseListener, stack: Stack, kms_key: str, monkeypatch: pytest.MonkeyPatch, invoke: Any
+) -> None:
+    """Fault injection: the service raises something no one planned for, whose text must not
+    reach CloudFormation (it could hold anything)."""
+    from access_token_secret.adapter import handler
+
+    def explode(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("internal detail that must not leak")
+
+    assert handler._SERVICE is not None
+    monkeypatch.setattr(handler._SERVICE, "create", explode)
+    event = _event(listener, stack, ResourceProperties={"KmsKeyId": kms_key, "SecretStringKey": "K"})
+
+    invoke(event)
+
+    (answer,) = listener.responses_for(event["ResponseURL"])
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["Reason"] == f"Internal error; see the provider's logs for request {event['RequestId']}"
+    assert answer.body["PhysicalResourceId"].startswith(f"mediatailor/{stack.name}/Token-")
+
+
+@pytest.mark.parametrize(
+    ("mutation", "reason"),
+    [
+        ({"RequestType": "Replace"}, "Malformed request: RequestType must be Create, Update or Delete"),
+        ({"StackId": ""}, "Malformed request: missing or empty StackId"),
+        ({"RequestType": "Update"}, "Malformed request: Update without PhysicalResourceId"),
+        ({"ResourceProperties": ["x"]}, "Malformed request: ResourceProperties must be an object"),
+    ],
+)
+def test_malformed_events_are_answered_with_what_is_wrong(
+    listener: ResponseListener, stack: Stack, invoke: Any, mutation: dict[str, Any], reason: str
+) -> None:
+    event = _event(listener, stack) | mutation
+
+    invoke(event)
+
+    (answer,) = listener.responses_for(event["ResponseURL"])
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["Reason"] == reason
+    assert answer.body["PhysicalResourceId"]
