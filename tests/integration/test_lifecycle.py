@@ -320,20 +320,33 @@ def test_an_update_recreates_a_secret_deleted_by_hand(stack: Stack, aws: Aws, km
     assert [c.ok for c in cleanup] == [True]
 
 
-def test_the_sample_events_drive_the_handler(aws: Aws, kms_key: str, invoke: Any, listener: Any) -> None:
+def test_the_sample_events_drive_the_handler_through_create_update_and_delete(
+    aws: Aws, kms_key: str, invoke: Any, listener: Any
+) -> None:
     from tests.support.events import load_event
 
     aws.kms.create_alias(AliasName="alias/mediatailor-access-token", TargetKeyId=kms_key)
-    event = load_event("create")
-    url = listener.new_url("media-origin", event["RequestId"])
-    event["ResponseURL"] = url
 
-    invoke(event)
+    def send(name: str, **overrides: Any) -> dict[str, Any]:
+        event = load_event(name, **overrides)
+        event["ResponseURL"] = listener.new_url("media-origin", event["RequestId"])
+        invoke(event)
+        return dict(listener.wait_for(event["ResponseURL"]).body)
 
-    body = listener.wait_for(url).body
-    assert body["Status"] == "SUCCESS", body["Reason"]
-    assert len(aws.token(body["PhysicalResourceId"], "MyAccessTokenIdentifier")) == 48
-    assert body["Data"]["HeaderName"] == "X-Origin-Token"
+    created = send("create")
+    arn = created["PhysicalResourceId"]
+    first = aws.token(arn, "MyAccessTokenIdentifier")
+    updated = send("update", PhysicalResourceId=arn)
+    second = aws.token(arn, "MyAccessTokenIdentifier")
+    deleted = send("delete", PhysicalResourceId=arn)
+
+    assert [b["Status"] for b in (created, updated, deleted)] == ["SUCCESS"] * 3
+    assert len(first) == 48
+    assert len(second) == 48
+    assert first != second, "the update event sets a new RotationId"
+    assert created["Data"]["HeaderName"] == "X-Origin-Token"
+    assert aws.tags(arn)["team"] == "video-platform"
+    assert "DeletedDate" in aws.secret(arn)
 
 
 def test_each_request_emits_one_outcome_metric(stack: Stack, kms_key: str, capfd: Any) -> None:
