@@ -181,3 +181,27 @@ def test_a_create_failing_after_the_secret_exists_leaves_nothing_behind(
     rollback = stack.log[-1]
     assert (rollback.request_type, rollback.ok, rollback.physical_id) == ("Delete", True, responses[0].physical_id)
     assert aws.secret_names() == []
+
+
+def test_a_failed_replacement_removes_the_secret_it_created(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
+) -> None:
+    """CloudFormation keeps the old PhysicalResourceId after a failed Update and never asks to
+    delete the new secret, so the provider removes it (through the recovery window)."""
+    a = stack.create("Token", props(kms_key, SecretName="mediatailor/keep-a")).physical_id
+    proxy_calls.inject(Fault("PutResourcePolicy", code="AccessDeniedException", message="denied", times=1))
+
+    updates, rollback = stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/new-b")})
+
+    assert updates[0].status == "FAILED"
+    assert updates[0].physical_id == a
+    b = aws.secret("mediatailor/new-b")
+    assert "DeletedDate" in b, "the half-made replacement is scheduled for deletion"
+    assert [r.ok for r in rollback] == [True]
+    assert "DeletedDate" not in aws.secret(a)
+    assert aws.secret_names(include_planned_deletion=False) == ["mediatailor/keep-a"]
+
+    retried, _ = stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/new-b")})
+
+    assert retried[0].ok, retried[0].reason
+    assert retried[0].physical_id == b["ARN"], "a retry restores the secret it made before"

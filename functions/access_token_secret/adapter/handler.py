@@ -102,9 +102,9 @@ class _Request:
         """
         if self.envelope.request_type != "Create":
             return self.envelope.physical_id
-        created = self.progress.created_secret()
-        if created:
-            return created
+        current = self.progress.current_secret()
+        if current:
+            return current
         if self.service is not None:
             try:
                 props = self.service.properties(self.envelope.properties)
@@ -134,11 +134,27 @@ class _Request:
     def update(self, event: dict[str, Any], context: Any) -> str:
         service = self._service()
         envelope = self.envelope
-        return self._run(
+        physical_id = self._run(
             lambda: service.update(
                 self.identity, envelope.physical_id, envelope.properties, envelope.old_properties, self.progress
             )
         )
+        # FAILED, or already answered FAILED by the timeout thread while this kept running.
+        if self.resource.Status == "FAILED" or self.resource.sent:
+            self._discard_new_secret(service)
+        return physical_id
+
+    def _discard_new_secret(self, service: AccessTokenSecretService) -> None:
+        """A failed replacement must not leave its new secret behind: CloudFormation keeps the
+        old PhysicalResourceId and will never ask to delete the new one. Deletion goes through
+        the recovery window, so a retried update simply restores it."""
+        created = self.progress.created_secret()
+        if not created or created == self.envelope.physical_id:
+            return
+        try:
+            service.delete(self.identity, created, self.envelope.properties)
+        except Exception:  # noqa: BLE001 - the FAILED answer matters more; the log says what is left
+            logger.exception("could not remove the secret a failed update created", extra={"secret_arn": created})
 
     def delete(self, event: dict[str, Any], context: Any) -> str:
         service = self._service()

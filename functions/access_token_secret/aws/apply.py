@@ -38,18 +38,30 @@ from .secretsmanager import SecretsManager, secret_string
 
 @dataclass
 class Progress:
-    """What exists so far; written by the request thread, read by the timeout thread."""
+    """What exists so far; written by the request thread, read by the timeout thread.
+
+    ``secret_arn`` is the secret the request now stands for (created or adopted);
+    ``created_arn`` only one that this request's CreateSecret made, which is the only kind a
+    failed Update may remove again.
+    """
 
     secret_arn: str | None = None
+    created_arn: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record_secret(self, arn: str) -> None:
+    def record_secret(self, arn: str, *, created: bool = False) -> None:
         with self._lock:
             self.secret_arn = arn
+            if created:
+                self.created_arn = arn
+
+    def current_secret(self) -> str | None:
+        with self._lock:
+            return self.secret_arn
 
     def created_secret(self) -> str | None:
         with self._lock:
-            return self.secret_arn
+            return self.created_arn
 
 
 @dataclass
@@ -107,7 +119,7 @@ class Applier:
             value=secret_string(action.secret_string_key, outcome.token),
             version_id=action.version_id,
         )
-        self._progress.record_secret(outcome.arn)
+        self._progress.record_secret(outcome.arn, created=True)
 
     def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:
         outcome.token = self._token(action.source)
