@@ -80,7 +80,7 @@ class Stack:
     resources: dict[str, ResourceState] = field(default_factory=dict)
     log: list[Response] = field(default_factory=list)
 
-    def send(
+    def event(
         self,
         request_type: str,
         logical_id: str,
@@ -88,8 +88,8 @@ class Stack:
         *,
         physical_id: str | None = None,
         old_properties: Mapping[str, Any] | None = None,
-        event_overrides: Mapping[str, Any] | None = None,
-    ) -> Response:
+    ) -> dict[str, Any]:
+        """The request CloudFormation would send (fresh RequestId and ResponseURL), unsent."""
         request_id = str(uuid.uuid4())
         event: dict[str, Any] = {
             "RequestType": request_type,
@@ -107,6 +107,19 @@ class Stack:
             event["OldResourceProperties"] = as_cloudformation_sends(
                 {"ServiceToken": self.cloud.service_token, **old_properties}
             )
+        return event
+
+    def send(
+        self,
+        request_type: str,
+        logical_id: str,
+        properties: Mapping[str, Any],
+        *,
+        physical_id: str | None = None,
+        old_properties: Mapping[str, Any] | None = None,
+        event_overrides: Mapping[str, Any] | None = None,
+    ) -> Response:
+        event = self.event(request_type, logical_id, properties, physical_id=physical_id, old_properties=old_properties)
         event.update(event_overrides or {})
         return self.cloud.deliver(event, request_type, logical_id, self.log)
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.cloudformation import CloudFormation
+from harness.run_artifact import invoke_in_process_of_its_own
 from tests.conftest import REGION
 from tests.integration.conftest import Aws
 
@@ -26,18 +23,7 @@ def test_the_built_artifact_runs_the_whole_lifecycle(aws: Aws, kms_key: str, lis
     ran_from: list[str] = []
 
     def invoke(event: dict[str, Any]) -> None:
-        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-        done = subprocess.run(
-            [sys.executable, "-m", "harness.run_artifact", str(ARTIFACT)],
-            input=json.dumps(event),
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=60,
-            check=True,
-        )
-        ran_from.append(json.loads(done.stderr.strip().splitlines()[-1])["handler_file"])
+        ran_from.append(invoke_in_process_of_its_own(ARTIFACT, event))
 
     stack = CloudFormation(invoke, listener, region=REGION).new_stack("artifact")
     created = stack.create("Token", {"KmsKeyId": kms_key, "SecretStringKey": "Key", "ReturnAccessToken": "true"})

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.cloudformation import Stack, as_cloudformation_sends
+from harness.cloudformation import Stack
 from harness.listener import ResponseListener
+from harness.run_artifact import invoke_in_process_of_its_own
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _event(listener: ResponseListener, stack: Stack, request_type: str = "Create", **extra: Any) -> dict[str, Any]:
-    request_id = f"{request_type.lower()}-{os.urandom(4).hex()}"
-    return {
-        "RequestType": request_type,
-        "ResponseURL": listener.new_url(stack.name, request_id),
-        "StackId": stack.stack_id,
-        "RequestId": request_id,
-        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
-        "LogicalResourceId": "Token",
-        "ResourceProperties": as_cloudformation_sends({"KmsKeyId": "alias/k", "SecretStringKey": "K"}),
-        **extra,
-    }
+def _event(stack: Stack, request_type: str = "Create", **extra: Any) -> dict[str, Any]:
+    physical_id = extra.pop("PhysicalResourceId", None)
+    event = stack.event(request_type, "Token", {"KmsKeyId": "alias/k", "SecretStringKey": "K"}, physical_id=physical_id)
+    return event | extra
 
 
 @pytest.mark.parametrize(
@@ -43,19 +32,9 @@ def test_a_misconfigured_provider_still_answers_every_request(
     listener: ResponseListener, stack: Stack, environment: dict[str, str], reason: str, request_type: str
 ) -> None:
     extra = {"PhysicalResourceId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"}
-    event = _event(listener, stack, request_type, **(extra if request_type == "Delete" else {}))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | environment
+    event = _event(stack, request_type, **(extra if request_type == "Delete" else {}))
 
-    subprocess.run(
-        [sys.executable, "-m", "harness.run_artifact", str(ROOT / "functions")],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=True,
-    )
+    invoke_in_process_of_its_own(ROOT / "functions", event, **environment)
 
     (answer,) = listener.responses_for(event["ResponseURL"])
     assert answer.body["Status"] == "FAILED"
@@ -77,7 +56,7 @@ def test_an_unexpected_exception_becomes_a_generic_reason(
 
     assert handler._SERVICE is not None
     monkeypatch.setattr(handler._SERVICE, "create", explode)
-    event = _event(listener, stack, ResourceProperties={"KmsKeyId": kms_key, "SecretStringKey": "K"})
+    event = _event(stack, ResourceProperties={"KmsKeyId": kms_key, "SecretStringKey": "K"})
 
     invoke(event)
 
@@ -99,7 +78,7 @@ def test_an_unexpected_exception_becomes_a_generic_reason(
 def test_malformed_events_are_answered_with_what_is_wrong(
     listener: ResponseListener, stack: Stack, invoke: Any, mutation: dict[str, Any], reason: str
 ) -> None:
-    event = _event(listener, stack) | mutation
+    event = _event(stack) | mutation
 
     invoke(event)
 

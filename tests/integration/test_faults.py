@@ -80,19 +80,9 @@ def test_a_refused_response_url_is_final_and_not_retried(
     stack: Stack, kms_key: str, listener: Any, invoke: Any
 ) -> None:
     """S3 answers 403 to an expired or altered pre-signed URL; retrying cannot help."""
-    from harness.cloudformation import as_cloudformation_sends
-
     listener.store.fail_next.extend([403, 403, 403])
-    url = listener.new_url(stack.name, "refused")
-    event = {
-        "RequestType": "Create",
-        "ResponseURL": url,
-        "StackId": stack.stack_id,
-        "RequestId": "refused",
-        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
-        "LogicalResourceId": "Token",
-        "ResourceProperties": as_cloudformation_sends(props(kms_key)),
-    }
+    event = stack.event("Create", "Token", props(kms_key))
+    url = event["ResponseURL"]
     started = time.monotonic()
 
     invoke(event)
@@ -112,30 +102,15 @@ def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
     from access_token_secret.adapter.handler import lambda_handler
 
     proxy_calls.inject(Fault("CreateSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
-    event_stack = stack
-    url_holder: dict[str, str] = {}
+    event = stack.event("Create", "Token", props(kms_key, ForceDeleteWithoutRecovery=True))
 
     def run() -> None:
-        from harness.cloudformation import as_cloudformation_sends
-
-        event = {
-            "RequestType": "Create",
-            "ResponseURL": listener.new_url(event_stack.name, "hang"),
-            "StackId": event_stack.stack_id,
-            "RequestId": "hang-request",
-            "ResourceType": "Custom::MediaTailorAccessTokenSecret",
-            "LogicalResourceId": "Token",
-            "ResourceProperties": as_cloudformation_sends(props(kms_key, ForceDeleteWithoutRecovery=True)),
-        }
-        url_holder["url"] = event["ResponseURL"]
         lambda_handler(event, LambdaContext(timeout_s=12))
 
     started = time.monotonic()
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    while "url" not in url_holder:
-        time.sleep(0.01)
-    answer = listener.wait_for(url_holder["url"], timeout=12)
+    answer = listener.wait_for(event["ResponseURL"], timeout=12)
     answered_after = time.monotonic() - started
     worker.join(timeout=30)
 
@@ -144,7 +119,7 @@ def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
     assert "ran out of time" in answer.body["Reason"]
     physical_id = answer.body["PhysicalResourceId"]
     assert physical_id.startswith(f"mediatailor/{stack.name}/Token-")
-    assert len(listener.responses_for(url_holder["url"])) == 1, "the late finish sends nothing more"
+    assert len(listener.responses_for(event["ResponseURL"])) == 1, "the late finish sends nothing more"
     rollback = stack.send("Delete", "Token", props(kms_key, ForceDeleteWithoutRecovery=True), physical_id=physical_id)
     assert rollback.ok
     assert aws.secret_names() == []
@@ -157,18 +132,14 @@ def test_an_update_that_runs_out_of_time_keeps_the_events_physical_id(
 
     created = stack.create("Token", props(kms_key))
     proxy_calls.inject(Fault("DescribeSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
-    url = listener.new_url(stack.name, "update-hang")
-    event = {
-        "RequestType": "Update",
-        "ResponseURL": url,
-        "StackId": stack.stack_id,
-        "RequestId": "update-hang",
-        "ResourceType": "Custom::MediaTailorAccessTokenSecret",
-        "LogicalResourceId": "Token",
-        "PhysicalResourceId": created.physical_id,
-        "ResourceProperties": {"KmsKeyId": kms_key, "SecretStringKey": KEY, "RotationId": "2"},
-        "OldResourceProperties": {"KmsKeyId": kms_key, "SecretStringKey": KEY},
-    }
+    event = stack.event(
+        "Update",
+        "Token",
+        props(kms_key, RotationId="2"),
+        physical_id=created.physical_id,
+        old_properties=props(kms_key),
+    )
+    url = event["ResponseURL"]
     worker = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(timeout_s=10)), daemon=True)
     worker.start()
     answer = listener.wait_for(url, timeout=10)
