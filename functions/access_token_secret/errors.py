@@ -9,6 +9,11 @@ bug and is reported as a generic internal error by the adapter.
 from __future__ import annotations
 
 
+def internal_error_reason(request_id: str) -> str:
+    """The only Reason an unexpected exception gets: its text could hold anything."""
+    return f"Internal error; see the provider's logs for request {request_id[:64]}"
+
+
 class ProviderError(Exception):
     """Base class: ``reason`` is short, actionable and free of secret material."""
 

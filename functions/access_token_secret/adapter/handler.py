@@ -9,13 +9,13 @@ waiting for an hour.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
 
 from ..aws.apply import Progress
 from ..aws.clients import build_clients
 from ..aws.secretsmanager import SecretsManager
-from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError
+from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError, internal_error_reason
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
@@ -24,6 +24,7 @@ from .envelope import Envelope, envelope_problem, parse_envelope, response_url_o
 from .resource import ProviderResource
 from .response import build_body, deliver
 
+T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
 # Answer this long before the Lambda deadline when AWS calls hang (issue: at least 5 s).
 DEADLINE_MARGIN_S: Final = 8.0
@@ -113,30 +114,38 @@ class _Request:
                 pass
         return f"{self.envelope.logical_id[:200]}#not-created#{self.envelope.request_id[:100]}"
 
-    def _run(self, work: Any) -> str:
+    def _guarded(self, work: Callable[[], T]) -> T | None:
+        """Run ``work``; on any failure mark the response FAILED with a safe Reason, return None."""
         try:
-            result: Result = work()
+            return work()
         except ProviderError as error:
             logger.warning("request failed", extra={"reason": error.reason, "error": type(error).__name__})
             self.resource.fail(error.reason)
-            return self.failure_physical_id()
         except Exception:  # noqa: BLE001 - reported to CloudFormation without internals
             logger.exception("unexpected error")
-            self.resource.fail(f"Internal error; see the provider's logs for request {self.identity.request_id[:64]}")
+            self.resource.fail(internal_error_reason(self.identity.request_id))
+        return None
+
+    def _answer(self, result: Result | None) -> str:
+        if result is None:
             return self.failure_physical_id()
         self.resource.Data, self.resource.NoEcho = response_data(result)
         return result.outcome.arn
 
     def create(self, event: dict[str, Any], context: Any) -> str:
         service = self._service()
-        return self._run(lambda: service.create(self.identity, self.envelope.properties, self.progress))
+        return self._answer(
+            self._guarded(lambda: service.create(self.identity, self.envelope.properties, self.progress))
+        )
 
     def update(self, event: dict[str, Any], context: Any) -> str:
         service = self._service()
         envelope = self.envelope
-        physical_id = self._run(
-            lambda: service.update(
-                self.identity, envelope.physical_id, envelope.properties, envelope.old_properties, self.progress
+        physical_id = self._answer(
+            self._guarded(
+                lambda: service.update(
+                    self.identity, envelope.physical_id, envelope.properties, envelope.old_properties, self.progress
+                )
             )
         )
         # FAILED, or already answered FAILED by the timeout thread while this kept running.
@@ -158,14 +167,7 @@ class _Request:
 
     def delete(self, event: dict[str, Any], context: Any) -> str:
         service = self._service()
-        try:
-            service.delete(self.identity, self.envelope.physical_id, self.envelope.properties)
-        except ProviderError as error:
-            logger.warning("delete failed", extra={"reason": error.reason, "error": type(error).__name__})
-            self.resource.fail(error.reason)
-        except Exception:  # noqa: BLE001
-            logger.exception("unexpected error")
-            self.resource.fail(f"Internal error; see the provider's logs for request {self.identity.request_id[:64]}")
+        self._guarded(lambda: service.delete(self.identity, self.envelope.physical_id, self.envelope.properties))
         return self.envelope.physical_id
 
     def _service(self) -> AccessTokenSecretService:

@@ -24,6 +24,7 @@ from typing import Any
 from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
+from ..errors import internal_error_reason
 from ..logs import count_outcome, logger
 from .response import build_body
 
@@ -116,8 +117,7 @@ class ProviderResource(CfnResource):
         if self._init_failed is not None:
             safe_reason = self._init_failed
         else:
-            request = getattr(self._context, "aws_request_id", "unknown")
-            safe_reason = f"Internal error; see the provider's logs for request {request}"
+            safe_reason = internal_error_reason(str(self.RequestId or "unknown"))
         self._respond(status=FAILED, reason=safe_reason, physical_id=self._failure_physical_id())
 
     def _respond(self, *, status: str, reason: str, physical_id: str) -> None:
