@@ -149,3 +149,18 @@ def test_an_update_that_runs_out_of_time_keeps_the_events_physical_id(
     assert answer.body["PhysicalResourceId"] == created.physical_id
     assert len(listener.responses_for(url)) == 1
     assert json.loads(answer.raw)["Data"] == {}
+
+
+def test_a_policy_rejected_once_as_malformed_is_put_again(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
+) -> None:
+    """IAM propagation can make a principal look unsupported for a moment; one retry."""
+    proxy_calls.inject(
+        Fault("PutResourcePolicy", code="MalformedPolicyDocumentException", message="unsupported principal", times=1)
+    )
+
+    created = stack.create("Token", props(kms_key))
+
+    assert created.ok, created.reason
+    assert proxy_calls.recorder.count()["PutResourcePolicy"] == 2
+    assert aws.policy(created.physical_id)["Statement"][0]["Principal"] == {"Service": "mediatailor.amazonaws.com"}

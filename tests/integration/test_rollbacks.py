@@ -124,7 +124,7 @@ def test_a_name_in_another_owners_recovery_window_fails_with_the_date(
     other = cloud.new_stack("media-two").create("Token", props(kms_key, SecretName="mediatailor/shared"))
 
     assert other.status == "FAILED"
-    assert "scheduled for deletion by another owner" in other.reason
+    assert "belongs to another owner and is scheduled for deletion on" in other.reason
     assert aws.secret(arn)["DeletedDate"].date().isoformat() in other.reason
     assert "DeletedDate" in aws.secret(arn), "the other owner's secret stays scheduled"
 

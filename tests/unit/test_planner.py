@@ -227,7 +227,7 @@ def test_only_tags_this_resource_managed_are_removed() -> None:
     [
         ({"owner": "ops"}, None, "already exists and is not managed by this resource"),
         (owner_tags(ResourceIdentity(STACK, "OtherLogicalId", "r")), None, "not managed by this resource"),
-        ({"owner": "ops"}, WHEN, "scheduled for deletion by another owner"),
+        ({"owner": "ops"}, WHEN, "belongs to another owner and is scheduled for deletion on"),
     ],
 )
 def test_secrets_of_other_owners_are_refused(tags: dict[str, str], deleted: Any, message: str) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Final
 
-from ..errors import NotFoundError, ProviderError
+from ..errors import AwsCallError, NotFoundError, ProviderError
 from ..plan.state import SecretState, SecretVersion
 from ..tokens import AccessToken
 from .translate import aws_call
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
+
+POLICY_RETRY_DELAY_S: Final = 2.0
 
 
 def secret_string(key: str, token: AccessToken) -> str:
@@ -132,8 +135,17 @@ class SecretsManager:
             self._client.untag_resource(SecretId=secret_id, TagKeys=list(keys))
 
     def put_policy(self, secret_id: str, policy: str) -> None:
-        with aws_call("secretsmanager:PutResourcePolicy"):
-            self._client.put_resource_policy(SecretId=secret_id, ResourcePolicy=policy, BlockPublicPolicy=True)
+        """One bounded retry on MalformedPolicyDocumentException: IAM propagation can make a
+        principal look unsupported for a moment (Secrets Manager API reference)."""
+        for attempt in range(2):
+            try:
+                with aws_call("secretsmanager:PutResourcePolicy"):
+                    self._client.put_resource_policy(SecretId=secret_id, ResourcePolicy=policy, BlockPublicPolicy=True)
+                return
+            except AwsCallError as error:
+                if error.code != "MalformedPolicyDocumentException" or attempt:
+                    raise
+                time.sleep(POLICY_RETRY_DELAY_S)
 
     def delete(self, secret_id: str, *, recovery_window_in_days: int | None, force: bool) -> None:
         with aws_call("secretsmanager:DeleteSecret"):

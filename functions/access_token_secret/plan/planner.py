@@ -119,8 +119,10 @@ def _ownership_actions(desired: Desired, state: SecretState) -> tuple[Action, ..
         if is_reclaimable_by(tags, identity):
             return (RestoreSecret(),)
         day = state.deleted_date.date().isoformat()
+        # DeletedDate is "the date the secret is scheduled for deletion" (DescribeSecret): the
+        # name frees up then, or when someone restores or force-deletes it sooner.
         raise SecretConflictError(
-            f"Secret name {desired.name[:80]} is scheduled for deletion by another owner (since {day}); "
+            f"Secret name {desired.name[:80]} belongs to another owner and is scheduled for deletion on {day}; "
             "choose another SecretName, or restore or force-delete that secret first"
         )
     raise SecretConflictError(
