@@ -286,14 +286,37 @@ def test_unusable_keys_are_refused_with_the_reason(stack: Stack, aws: Aws) -> No
 def test_an_update_repairs_policy_description_and_tags_changed_by_hand(stack: Stack, aws: Aws, kms_key: str) -> None:
     desired = props(kms_key, Description="managed", Tags=[{"Key": "team", "Value": "video"}])
     arn = stack.create("Token", desired).physical_id
-    aws.secretsmanager.delete_resource_policy(SecretId=arn)
+    aws.secretsmanager.put_resource_policy(
+        SecretId=arn,
+        ResourcePolicy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "secretsmanager:*", "Resource": "*"}
+                ],
+            }
+        ),
+    )
     aws.secretsmanager.update_secret(SecretId=arn, Description="edited by hand")
     aws.secretsmanager.tag_resource(SecretId=arn, Tags=[{"Key": "team", "Value": "someone-else"}])
 
     updated, _ = stack.update_stack({"Token": {**desired, "HeaderName": "X-Token"}})
 
+    documented = [
+        {
+            "Sid": "MediaTailorReadsAccessToken",
+            "Effect": "Allow",
+            "Principal": {"Service": "mediatailor.amazonaws.com"},
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": arn,
+        }
+    ]
     assert updated[0].ok
-    assert aws.policy(arn)["Statement"][0]["Principal"] == {"Service": "mediatailor.amazonaws.com"}
+    assert aws.policy(arn)["Statement"] == documented, "an edited policy is replaced"
+    aws.secretsmanager.delete_resource_policy(SecretId=arn)
+    again, _ = stack.update_stack({"Token": {**desired, "HeaderName": "X-Other"}})
+    assert again[0].ok
+    assert aws.policy(arn)["Statement"] == documented, "a removed policy is put back"
     assert aws.secret(arn)["Description"] == "managed"
     assert aws.tags(arn)["team"] == "video"
 
