@@ -13,23 +13,16 @@ import pytest
 
 from harness.certs import make_tls_files
 from harness.emulator import Emulator, free_port
+from harness.environment import provider_environment
 from harness.faults import FaultProxy
 from harness.listener import ResponseListener
 
 _WORKDIR = Path(tempfile.mkdtemp(prefix="access-token-secret-tests-"))
 TLS = make_tls_files(_WORKDIR / "tls")
 PROXY_PORT = free_port()
-REGION = "us-east-1"
 
 os.environ.update(
-    AWS_REGION=REGION,
-    AWS_DEFAULT_REGION=REGION,
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_ENDPOINT_URL=f"http://127.0.0.1:{PROXY_PORT}",
-    SSL_CERT_FILE=str(TLS.ca_file),
-    SECRET_NAME_PREFIX="mediatailor/",
-    POWERTOOLS_SERVICE_NAME="mediatailor-access-token-secret",
+    provider_environment(f"http://127.0.0.1:{PROXY_PORT}", TLS.ca_file),
     POWERTOOLS_METRICS_NAMESPACE="MediaTailorAccessTokenSecretTests",
 )
 os.environ.pop("AWS_PROFILE", None)

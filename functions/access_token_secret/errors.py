@@ -38,10 +38,6 @@ class SecretConflictError(ProviderError):
     """The secret name is taken by a secret this resource does not own."""
 
 
-class SecretGoneError(ProviderError):
-    """The secret this resource manages disappeared and cannot be brought back."""
-
-
 class AwsCallError(ProviderError):
     """An AWS call failed for good (after botocore's retries).
 

@@ -12,10 +12,10 @@ import pytest
 
 from harness.cloudformation import CloudFormation, Stack
 from harness.emulator import Emulator
+from harness.environment import REGION
 from harness.faults import FaultProxy
 from harness.lambda_context import LambdaContext
 from harness.listener import ResponseListener
-from tests.conftest import REGION
 
 
 @dataclass

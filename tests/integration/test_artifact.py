@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from harness.cloudformation import CloudFormation
+from harness.environment import REGION
 from harness.run_artifact import invoke_in_process_of_its_own
-from tests.conftest import REGION
 from tests.integration.conftest import Aws
 
 ROOT = Path(__file__).resolve().parents[2]
