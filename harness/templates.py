@@ -51,9 +51,7 @@ class Resolver:
             "Ref": self.ref,
             "Fn::GetAtt": self._get_att_argument,
             "Fn::Sub": self._sub_argument,
-            "Fn::ImportValue": lambda argument: self.attributes.get(
-                "ImportValue", f"imported:{self.resolve(argument)}"
-            ),
+            "Fn::ImportValue": self._import_argument,
         }
         if len(value) == 1:
             ((function, argument),) = value.items()
@@ -94,3 +92,15 @@ def custom_resource_properties(
         for logical_id, resource in template.get("Resources", {}).items()
         if resource.get("Type") == RESOURCE_TYPE
     }
+
+
+def resource_properties(
+    path: Path,
+    logical_id: str,
+    parameters: Mapping[str, str] | None = None,
+    attributes: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One resource's properties, resolved like :func:`custom_resource_properties`."""
+    template = load_template(path)
+    resolver = Resolver(template, parameters or {}, attributes or {})
+    return dict(resolver.resolve(dict(template["Resources"][logical_id].get("Properties", {}))))

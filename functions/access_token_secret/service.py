@@ -3,18 +3,25 @@ format and no boto3 in sight (the adapter and the AWS layer own those)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .aws.apply import Applier, Outcome, Progress
 from .aws.kms import describe_key
 from .aws.secretsmanager import SecretsManager
-from .errors import AlreadyExistsError, ScheduledForDeletionError
+from .errors import AlreadyExistsError, KmsKeyError, ScheduledForDeletionError
 from .logs import logger
 from .plan.actions import Plan
 from .plan.context import ProviderSettings, ResourceIdentity
-from .plan.keys import usable_key_arn
-from .plan.naming import default_secret_name, is_owned_by, is_secret_reference
+from .plan.keys import key_replaced, usable_key_arn
+from .plan.naming import (
+    default_secret_name,
+    is_owned_by,
+    is_reclaimable_by,
+    is_secret_reference,
+    key_bound_secret_name,
+)
 from .plan.planner import Desired, plan_converge, plan_delete
 from .plan.properties import (
     SecretProperties,
@@ -117,17 +124,63 @@ class AccessTokenSecretService:
         props = self.properties(raw_props)
         old = try_parse_properties(raw_old_props, name_prefix=self._settings.name_prefix)
         desired = self._desired(props, identity)
+        described: dict[str, SecretState | None] = {}
+
+        def describe(secret_id: str) -> SecretState | None:
+            if secret_id not in described:
+                described[secret_id] = self._secrets.describe(secret_id)
+            return described[secret_id]
+
         reference = secret_reference(physical_id)
-        current = self._secrets.describe(reference) if reference else None
+        current = describe(reference) if reference else None
+        donor = current if current is not None and is_owned_by(current.tag_map(), identity) else None
+        if donor is not None:
+            desired = replace(desired, name=self._name_after_update(desired, donor, old, describe))
         if current is not None and current.name == desired.name:
             return self._converge(desired, progress, observed=current, old=old)
         # A new name (replacement), or the secret vanished: converge the secret of that name.
         # CloudFormation deletes the old PhysicalResourceId afterwards when the ARN changes.
-        donor = current if current is not None and is_owned_by(current.tag_map(), identity) else None
-        target = self._secrets.describe(desired.name)
+        target = describe(desired.name)
         if target is not None and is_owned_by(target.tag_map(), identity):
             progress.record_secret(target.arn)
         return self._converge(desired, progress, observed=target, old=old, donor=donor)
+
+    def _name_after_update(
+        self,
+        desired: Desired,
+        current: SecretState,
+        old: SecretProperties | None,
+        describe: Callable[[str], SecretState | None],
+    ) -> str:
+        """The name of the secret this Update converges, given the owned secret it replaces.
+
+        A new key means a new secret (see :func:`key_replaced`): its new ARN is what makes
+        CloudFormation update the source location, and MediaTailor then grants itself the new
+        key. Every other update keeps the name, so secrets made by earlier releases keep theirs.
+        """
+        props, identity, key = desired.props, desired.identity, desired.kms_key_arn
+        replaced = key_replaced(key, current, props=props, old=old)
+        if props.secret_name is not None:
+            if replaced and current.name == props.secret_name:
+                raise KmsKeyError(
+                    f"KmsKeyId changed but SecretName stayed {props.secret_name[:80]}: MediaTailor only picks up "
+                    "a new key through a new secret; change KmsKeyId and SecretName together"
+                )
+            return desired.name
+        prefix = self._settings.name_prefix
+        if not replaced:
+            keyed = key_bound_secret_name(identity, prefix, key)
+            return current.name if current.name == keyed else desired.name
+        # Back to the key the resource was created with (a rollback, or a change undone): its
+        # first secret, if it still holds that key; otherwise the secret named for this key.
+        first = default_secret_name(identity, prefix)
+        if current.name != first:
+            found = describe(first)
+            tags = found.tag_map() if found is not None else {}
+            if found is not None and found.kms_key_id == key and is_reclaimable_by(tags, identity):
+                return first
+        logger.info("key change: the secret is replaced", extra={"kms_key_arn": key})
+        return key_bound_secret_name(identity, prefix, key)
 
     def delete(self, identity: ResourceIdentity, physical_id: str, raw_props: object) -> Plan:
         reference = secret_reference(physical_id)

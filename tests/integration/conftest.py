@@ -11,11 +11,15 @@ import boto3
 import pytest
 
 from harness.cloudformation import CloudFormation, Stack
-from harness.emulator import Emulator
+from harness.emulator import FAKE_ACCOUNT, Emulator
 from harness.environment import REGION
+from harness.example_stack import ExampleStack
 from harness.faults import FaultProxy
 from harness.lambda_context import LambdaContext
 from harness.listener import ResponseListener
+from harness.mediatailor import MediaTailor, Origin
+
+DEPLOYER = f"arn:aws:iam::{FAKE_ACCOUNT}:role/deployer"
 
 
 @dataclass
@@ -105,3 +109,38 @@ def kms_key(aws: Aws) -> str:
 @pytest.fixture
 def proxy_calls(_register_leak_source: FaultProxy) -> FaultProxy:
     return _register_leak_source
+
+
+@pytest.fixture(scope="session")
+def origin() -> Iterator[Origin]:
+    origin = Origin().start()
+    yield origin
+    origin.stop()
+
+
+@pytest.fixture
+def mediatailor(aws: Aws) -> MediaTailor:
+    return MediaTailor(
+        aws.secretsmanager, aws.kms, region=REGION, account=FAKE_ACCOUNT, deployer_principal_arn=DEPLOYER
+    )
+
+
+@pytest.fixture
+def example(stack: Stack, mediatailor: MediaTailor, origin: Origin, aws: Aws) -> ExampleStack:
+    """The generated-token example stack, its KMS key made from the example's key policy."""
+    origin.accept(header_names=(), tokens=())
+    return ExampleStack.with_example_key(stack, mediatailor, origin, aws.kms, {"DeployerPrincipalArn": DEPLOYER})
+
+
+def trust_first_token(example: ExampleStack, aws: Aws, origin: Origin, *, header_names: tuple[str, ...]) -> None:
+    """The operator configures the origin once, with the token the stack's first secret holds
+    (read from the emulator before the first fetch), and never again: a later step that sent
+    any other token would be refused."""
+    trusted: list[str] = []
+
+    def configure() -> None:
+        if not trusted and example.location is not None:
+            trusted.append(aws.token(example.location.secret_arn, example.location.secret_string_key))
+            origin.accept(header_names=header_names, tokens=trusted)
+
+    example.before_check = configure

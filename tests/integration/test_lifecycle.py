@@ -383,3 +383,22 @@ def test_each_request_emits_one_outcome_metric(stack: Stack, kms_key: str, capfd
     outcomes = [(m["RequestType"], next(k for k in ("Succeeded", "Failed") if k in m)) for m in lines]
     assert outcomes == [("Create", "Succeeded"), ("Create", "Failed"), ("Delete", "Succeeded")]
     assert all(m["_aws"]["CloudWatchMetrics"][0]["Namespace"] for m in lines)
+
+
+def test_a_key_change_with_a_generated_name_takes_six_aws_calls_and_its_cleanup_two(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
+) -> None:
+    """DescribeKey; DescribeSecret of the current secret and of the new name; GetSecretValue to
+    carry the generated token over; CreateSecret under the new key; PutResourcePolicy."""
+    stack.create("Token", props(kms_key))
+    proxy_calls.clear()
+
+    updated, cleanup = stack.update_stack({"Token": props(aws.new_key())})
+    update_calls = proxy_calls.recorder.calls[: len(proxy_calls.recorder.calls) - 2]
+
+    assert updated[0].ok
+    assert sorted(update_calls) == sorted(
+        ["DescribeKey", "DescribeSecret", "DescribeSecret", "GetSecretValue", "CreateSecret", "PutResourcePolicy"]
+    )
+    assert [c.ok for c in cleanup] == [True]
+    assert proxy_calls.recorder.calls[-2:] == ["DescribeSecret", "DeleteSecret"]

@@ -75,21 +75,22 @@ def test_an_update_that_fails_itself_is_rolled_back_to_the_same_state(stack: Sta
     assert aws.token(arn, KEY) == "keep-this-token"
 
 
-def test_a_key_change_rewrites_the_value_and_its_rollback_returns_to_the_old_key(
+def test_a_key_change_is_a_new_secret_and_its_rollback_returns_to_the_first(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
     other = aws.new_key()
     arn = stack.create("Token", props(kms_key)).physical_id
     token = aws.token(arn, KEY)
-    version = aws.secret(arn)["VersionIdsToStages"]
 
     updates, rollback = stack.update_stack({"Token": props(other)}, fail_later=True)
 
     assert updates[0].ok
+    assert updates[0].physical_id != arn
     assert updates[0].data["KmsKeyArn"] == other
-    assert updates[0].data["VersionId"] not in version, "AWSCURRENT was rewritten under the new key"
-    assert rollback[0].ok
+    assert [(r.request_type, r.ok) for r in rollback] == [("Update", True), ("Delete", True)]
+    assert rollback[0].physical_id == arn
     assert rollback[0].data["KmsKeyArn"] == kms_key
+    assert rollback[1].physical_id == updates[0].physical_id
     assert aws.secret(arn)["KmsKeyId"] == kms_key
     assert aws.token(arn, KEY) == token
 

@@ -20,6 +20,7 @@ from access_token_secret.plan.actions import (
     UpdateSecret,
 )
 from access_token_secret.plan.context import ResourceIdentity
+from access_token_secret.plan.keys import key_replaced
 from access_token_secret.plan.naming import owner_tags
 from access_token_secret.plan.planner import Desired, plan_converge, plan_delete
 from access_token_secret.plan.properties import DeletionOptions, parse_properties
@@ -44,9 +45,9 @@ def desired(**extra: Any) -> Desired:
     return Desired(props=props(**extra), identity=ME, name="mediatailor/media/Token", kms_key_arn=KEY_ARN)
 
 
-def written(identity: ResourceIdentity = EARLIER, **extra: Any) -> str:
+def written(identity: ResourceIdentity = EARLIER, kms: str = KEY_ARN, **extra: Any) -> str:
     """The VersionId the provider writes for these properties on behalf of ``identity``."""
-    return version_id(content_of(props(**extra)), identity.digest("value"))
+    return version_id(content_of(props(**extra)), kms, identity.digest("value"))
 
 
 def secret(
@@ -69,6 +70,8 @@ def secret(
 
 CURRENT = ("AWSCURRENT",)
 PREVIOUS = ("AWSPREVIOUS",)
+# A VersionId as release 1.0 wrote it: mtats1, kind, token, JSON key and request digests.
+LEGACY = "mtats1g" + "a" * 48
 
 
 @pytest.mark.parametrize(
@@ -280,3 +283,53 @@ def test_rollback_after_a_key_change_promotes_nothing_and_rewrites() -> None:
 
     assert not any(isinstance(a, PromoteVersion) for a in plan.actions)
     assert PutSecretValue(ReusedToken(ARN, old), "K", written(ME)) in plan.actions
+
+
+@pytest.mark.parametrize(
+    ("current_version", "secret_key", "old", "new", "replaced"),
+    [
+        pytest.param(written(kms=KEY_ARN), KEY_ARN, props(), props(), False, id="same key"),
+        pytest.param(
+            written(kms=KEY_ARN), KEY_ARN, props(), props(KmsKeyId="alias/b"), False, id="new alias, same key"
+        ),
+        pytest.param(written(kms=KEY_ARN), OTHER_KEY_ARN, props(), props(), False, id="key moved by hand: drift"),
+        pytest.param(written(kms=OTHER_KEY_ARN), OTHER_KEY_ARN, props(), props(), True, id="alias now names another"),
+        pytest.param(LEGACY, KEY_ARN, props(), props(), False, id="1.0 version, same key"),
+        pytest.param(LEGACY, OTHER_KEY_ARN, props(), props(), False, id="1.0 version, template unchanged"),
+        pytest.param(LEGACY, OTHER_KEY_ARN, props(), props(KmsKeyId="alias/b"), True, id="1.0 version, new KmsKeyId"),
+        pytest.param("hand-made", OTHER_KEY_ARN, None, props(), True, id="no record, no old properties"),
+    ],
+)
+def test_a_key_change_is_judged_against_the_key_mediatailor_was_granted(
+    current_version: str, secret_key: str, old: Any, new: Any, replaced: bool
+) -> None:
+    observed = secret((current_version, CURRENT), kms=secret_key)
+
+    assert key_replaced(KEY_ARN, observed, props=new, old=old) is replaced
+
+
+def test_a_new_secret_string_key_keeps_the_old_one_until_the_next_write() -> None:
+    plan = plan_converge(desired(SecretStringKey="New"), secret((written(), CURRENT)), old=props())
+
+    put = plan.actions[0]
+    assert isinstance(put, PutSecretValue)
+    assert put.secret_string_key == "New"
+    assert put.also_keys == ("K",)
+
+
+def test_rolling_back_a_secret_string_key_change_writes_both_keys_instead_of_promoting() -> None:
+    """The source location still asks for the newer key until CloudFormation rolls it back."""
+    observed = secret((written(SecretStringKey="New"), CURRENT), (written(), PREVIOUS))
+
+    plan = plan_converge(desired(), observed, old=props(SecretStringKey="New"))
+
+    assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]
+    assert plan.actions[0].also_keys == ("New",)  # type: ignore[union-attr]
+
+
+def test_a_version_written_for_another_key_is_not_promoted() -> None:
+    observed = secret((written(RotationId="b"), CURRENT), (written(kms=OTHER_KEY_ARN, RotationId="a"), PREVIOUS))
+
+    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="b"))
+
+    assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]

@@ -57,7 +57,7 @@ def test_version_ids_record_content_and_fit_secrets_manager() -> None:
     generated = parse_properties({"KmsKeyId": "k", "SecretStringKey": "K", "RotationId": "a"}, name_prefix="m/")
     supplied = parse_properties({"KmsKeyId": "k", "SecretStringKey": "K", "AccessToken": "abcdefgh"}, name_prefix="m/")
 
-    value = version_id(content_of(generated), "0123456789abcdef")
+    value = version_id(content_of(generated), "arn:aws:kms:us-east-1:123456789012:key/k", "0123456789abcdef")
 
     assert 32 <= len(value) <= 64
     assert parse_version_id(value) == content_of(generated)

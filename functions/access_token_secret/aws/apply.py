@@ -124,7 +124,9 @@ class Applier:
     def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:
         outcome.token = self._token(action.source)
         outcome.version_id = self._secrets.put_value(
-            outcome.arn, value=secret_string(action.secret_string_key, outcome.token), version_id=action.version_id
+            outcome.arn,
+            value=secret_string(action.secret_string_key, outcome.token, action.also_keys),
+            version_id=action.version_id,
         )
 
     def _promote_version(self, action: PromoteVersion, outcome: Outcome) -> None:

@@ -17,24 +17,23 @@ if TYPE_CHECKING:
 POLICY_RETRY_DELAY_S: Final = 2.0
 
 
-def secret_string(key: str, token: AccessToken) -> str:
-    return json.dumps({key: token.reveal()})
+def secret_string(key: str, token: AccessToken, also_keys: tuple[str, ...] = ()) -> str:
+    """``{"<key>": "<token>"}``, plus the same token under each of ``also_keys``."""
+    return json.dumps(dict.fromkeys((*also_keys, key), token.reveal()))
 
 
 def token_from_secret_string(text: str) -> AccessToken:
-    """The single value of a provider-written ``{"<key>": "<token>"}`` document."""
+    """The token of a provider-written document: one token under one or more JSON keys."""
     try:
         document = json.loads(text)
     except ValueError:
         document = None
-    if not isinstance(document, dict) or len(document) != 1:
-        raise ProviderError(
-            "The stored secret value is not a JSON object with one key; update the resource to rewrite it"
-        )
-    (value,) = document.values()
-    if not isinstance(value, str):
-        raise ProviderError("The stored secret value is not a string token; update the resource to rewrite it")
-    return AccessToken(value)
+    if not isinstance(document, dict) or not document:
+        raise ProviderError("The stored secret value is not a JSON object; update the resource to rewrite it")
+    values = list(document.values())
+    if not all(isinstance(value, str) for value in values) or len(set(values)) != 1:
+        raise ProviderError("The stored secret value does not hold one string token; update the resource to rewrite it")
+    return AccessToken(values[0])
 
 
 class SecretsManager:

@@ -61,9 +61,14 @@ class UpdateSecret:
 
 @dataclass(frozen=True)
 class PutSecretValue:
+    """Write a new AWSCURRENT. ``also_keys`` holds the token under earlier JSON keys as well, so
+    a source location that still asks for the old ``SecretStringKey`` keeps working until
+    CloudFormation updates it; the next write drops them."""
+
     source: TokenSource
     secret_string_key: str
     version_id: str
+    also_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

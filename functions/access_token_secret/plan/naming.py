@@ -49,11 +49,25 @@ def prefix_problem(prefix: str) -> str | None:
 def default_secret_name(identity: ResourceIdentity, prefix: str) -> str:
     """``<prefix><stack name>/<logical id>-<10 hex>``: readable, unique per resource, stable.
 
-    The digest covers the full stack ID (which holds a UUID), so a stack deleted and created
-    again under the same name gets a new name and never collides with the old secret's
-    recovery window.
+    The name a resource's secret gets on Create. The digest covers the full stack ID (which
+    holds a UUID), so a stack deleted and created again under the same name gets a new name and
+    never collides with the old secret's recovery window.
     """
-    digest = hashlib.sha256(f"{identity.stack_id}\0{identity.logical_id}".encode()).hexdigest()[:10]
+    return _generated_name(identity, prefix, f"{identity.stack_id}\0{identity.logical_id}")
+
+
+def key_bound_secret_name(identity: ResourceIdentity, prefix: str, kms_key_arn: str) -> str:
+    """The generated name of the secret that replaces this resource's secret under another key.
+
+    Same shape as :func:`default_secret_name`, with the key ARN in the digest: a key change is a
+    new secret (so a new ``SecretArn`` that makes CloudFormation update the source location),
+    and changing back to a key finds that key's secret again.
+    """
+    return _generated_name(identity, prefix, f"{identity.stack_id}\0{identity.logical_id}\0{kms_key_arn}")
+
+
+def _generated_name(identity: ResourceIdentity, prefix: str, material: str) -> str:
+    digest = hashlib.sha256(material.encode()).hexdigest()[:10]
     room = MAX_NAME_LENGTH - len(prefix) - len(digest) - 2
     stack = identity.stack_name[: room // 2]
     logical = identity.logical_id[: room - len(stack)]

@@ -32,7 +32,7 @@ from .context import ResourceIdentity
 from .naming import is_owned_by, is_reclaimable_by, owner_tags
 from .properties import DeletionOptions, SecretProperties
 from .state import SecretState
-from .versions import VersionContent, content_of, parse_version_id, version_id
+from .versions import VersionContent, content_of, kms_digest, parse_version_id, recorded_kms_digest, version_id
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,12 @@ def _value_actions(
 ) -> tuple[Action, ...]:
     props = desired.props
     content = content_of(props)
-    new_version = version_id(content, desired.identity.digest("value"))
+    new_version = version_id(content, desired.kms_key_arn, desired.identity.digest("value"))
     current = state.current_version
     if current == new_version:
         return ()  # this very request already wrote it (redelivered event)
+    # A source location may still ask for the previous JSON key until CloudFormation updates it.
+    also_keys = (old.secret_string_key,) if old is not None and old.secret_string_key != props.secret_string_key else ()
     write_source: TokenSource
     if props.access_token is not None:
         unchanged = parse_version_id(current) == content and old is not None and old.access_token == props.access_token
@@ -100,13 +102,20 @@ def _value_actions(
         if parse_version_id(current) == content and not key_changed:
             return ()
         exact = _exact_version(state, content)
-        if exact is not None and not key_changed:
+        if exact is not None and not key_changed and not also_keys and _written_for(exact, desired.kms_key_arn):
             return (PromoteVersion(exact, current),)
         same_token = exact or _same_token_version(state, content)
         write_source = (
             ReusedToken(state.arn, same_token) if same_token is not None else _fresh_source(desired, content, donor)
         )
-    return (PutSecretValue(write_source, props.secret_string_key, new_version),)
+    return (PutSecretValue(write_source, props.secret_string_key, new_version, also_keys),)
+
+
+def _written_for(version: str, kms_key_arn: str) -> bool:
+    """Only a version written for the secret's current key may become current again: one
+    written under another key may not have been re-encrypted (UpdateSecret re-encrypts only
+    when the caller may use both keys), and MediaTailor's grant is on the current key."""
+    return recorded_kms_digest(version) == kms_digest(kms_key_arn)
 
 
 def _ownership_actions(desired: Desired, state: SecretState) -> tuple[Action, ...]:
@@ -169,7 +178,7 @@ def plan_converge(
             tags=tuple(sorted(desired.tags().items())),
             source=_fresh_source(desired, content, donor),
             secret_string_key=props.secret_string_key,
-            version_id=version_id(content, desired.identity.digest("value")),
+            version_id=version_id(content, desired.kms_key_arn, desired.identity.digest("value")),
         )
         return Plan(desired.name, (create, PutResourcePolicy()), note="create")
     actions: list[Action] = list(_ownership_actions(desired, observed))

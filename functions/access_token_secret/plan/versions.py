@@ -1,7 +1,8 @@
 """Secret version IDs that record what they hold, so no value has to be read to compare.
 
 Every version the provider writes gets a ``ClientRequestToken`` (which becomes its VersionId)
-of the form ``mtats1`` + kind + token identity + key identity + request digest:
+of the form ``mtats2`` + kind + token identity + JSON-key identity + KMS key identity +
+request digest:
 
 * kind ``g``: a generated token; its identity is a digest of (RotationId, TokenFormat,
   TokenLength), none of which is secret. Rolling back a RotationId change finds the version
@@ -9,11 +10,16 @@ of the form ``mtats1`` + kind + token identity + key identity + request digest:
 * kind ``u``: a token supplied in the template; its identity is *not* derived from the token
   (a digest of a short token could be brute-forced by anyone allowed to DescribeSecret), so
   it is all zeros and supplied tokens are compared through the event's old properties.
-* key identity: a digest of ``SecretStringKey``.
+* JSON-key identity: a digest of ``SecretStringKey``.
+* KMS key identity: 8 hex characters of a digest of the key ARN the template asked for when the
+  version was written. This is the key MediaTailor was last told about (see
+  :func:`access_token_secret.plan.keys.key_replaced`), and the key a version may be promoted
+  under without re-encrypting it.
 * request digest: the same for a redelivered event, so a duplicate request writes nothing new
   (Secrets Manager ignores a repeated token with the same value).
 
-The result is 55 characters; Secrets Manager accepts 32-64.
+The result is 63 characters; Secrets Manager accepts 32-64. Releases before 1.1 wrote
+``mtats1`` IDs (55 characters, no KMS key identity); they are still read.
 """
 
 from __future__ import annotations
@@ -24,13 +30,20 @@ from typing import Final
 
 from .properties import SecretProperties
 
-PREFIX: Final = "mtats1"
+PREFIX: Final = "mtats2"
+LEGACY_PREFIX: Final = "mtats1"
 _SUPPLIED_IDENTITY: Final = "0" * 16
-_LENGTH: Final = len(PREFIX) + 1 + 16 * 3
+_KMS_DIGEST_LENGTH: Final = 8
+_LEGACY_LENGTH: Final = len(LEGACY_PREFIX) + 1 + 16 * 3
+_LENGTH: Final = len(PREFIX) + 1 + 16 * 2 + _KMS_DIGEST_LENGTH + 16
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def kms_digest(kms_key_arn: str) -> str:
+    return _digest("kms", kms_key_arn)[:_KMS_DIGEST_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -54,16 +67,27 @@ def content_of(props: SecretProperties) -> VersionContent:
     return VersionContent("g", token_identity, key_identity)
 
 
-def version_id(content: VersionContent, request_digest: str) -> str:
-    return f"{PREFIX}{content.kind}{content.token_identity}{content.key_identity}{request_digest}"
+def version_id(content: VersionContent, kms_key_arn: str, request_digest: str) -> str:
+    return (
+        f"{PREFIX}{content.kind}{content.token_identity}{content.key_identity}{kms_digest(kms_key_arn)}{request_digest}"
+    )
 
 
 def parse_version_id(value: str | None) -> VersionContent | None:
     """The content recorded in a provider-written VersionId; ``None`` for anyone else's."""
-    if value is None or len(value) != _LENGTH or not value.startswith(PREFIX):
+    if value is None or (value[: len(PREFIX)], len(value)) not in ((PREFIX, _LENGTH), (LEGACY_PREFIX, _LEGACY_LENGTH)):
         return None
     body = value[len(PREFIX) :]
     kind = body[0]
     if kind not in ("g", "u"):
         return None
     return VersionContent(kind, body[1:17], body[17:33])
+
+
+def recorded_kms_digest(value: str | None) -> str | None:
+    """The KMS key identity a version was written for; ``None`` when it was not recorded
+    (an earlier release's version, or one written by hand)."""
+    if parse_version_id(value) is None or value is None or not value.startswith(PREFIX):
+        return None
+    start = len(PREFIX) + 1 + 32
+    return value[start : start + _KMS_DIGEST_LENGTH]
