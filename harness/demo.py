@@ -1,11 +1,17 @@
-"""``make demo``: a stack's whole life with one Custom::MediaTailorAccessTokenSecret, against
-moto on 127.0.0.1, told the way CloudFormation would see it. Exits 1 if any step misbehaves."""
+"""``make demo``: the life of ``examples/source-location-generated-token.yaml`` against moto on
+127.0.0.1, with the MediaTailor stand-in fetching from a local origin after every single
+resource operation. Exits 1 if any step misbehaves.
+
+The provider's JSON logs and metric records go to a file (named at the start), so the console
+tells only the story.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,162 +19,171 @@ from typing import Any
 
 import boto3
 
-from .cloudformation import CloudFormation, Response, Stack
+from .cloudformation import CloudFormation, Response
+from .emulator import FAKE_ACCOUNT
 from .environment import REGION, start_local_aws
+from .example_stack import CUSTOM, EXAMPLE, Check, ExampleStack
 from .lambda_context import LambdaContext
-from .templates import custom_resource_properties
+from .mediatailor import MediaTailor, Origin
 
-STEP_WIDTH = 72
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "source-location-generated-token.yaml"
+STEP_WIDTH = 78
+DEPLOYER = f"arn:aws:iam::{FAKE_ACCOUNT}:role/deployer"
 
 
-def _mask(data: dict[str, str]) -> dict[str, str]:
-    return {key: ("****" if key == "AccessToken" else value) for key, value in data.items()}
+def _short(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1] if ":secret:" in arn else arn.rsplit("/", 1)[-1]
 
 
 class Story:
-    def __init__(self, stack: Stack, calls: Callable[[], dict[str, int]], reset: Callable[[], None]) -> None:
-        self.stack = stack
+    """Prints each step's heading, then every request and fetch as it happens."""
+
+    def __init__(self, example: ExampleStack, kms: Any, calls: Callable[[], dict[str, int]], reset: Callable[[], None]):
+        self.example = example
+        self._kms = kms
         self._calls = calls
         self._reset = reset
         self.failures: list[str] = []
+        example.on_response = self._response
+        example.on_check = self._check
 
-    def step(
-        self, title: str, action: Callable[[], list[Response]], check: Callable[[list[Response]], bool]
-    ) -> list[Response]:
+    def _response(self, label: str, response: Response) -> None:
+        print(f"  {label:<36} {response.status:<8} SecretArn ...{_short(response.physical_id)}")
+        if response.reason:
+            print(f"  {'':<36} Reason: {response.reason}")
+
+    def _check(self, check: Check) -> None:
+        location = self.example.location
+        label = "" if check.after.endswith(("OriginAccessToken", "Delete")) else check.after
+        if check.after.endswith("SourceLocation") and location is not None:
+            key = str(self.example.mediatailor.describe_secret_key(location.secret_arn))
+            granted = any(
+                g.get("Constraints", {}).get("EncryptionContextSubset", {}).get("SecretARN") == location.secret_arn
+                for g in self._kms.list_grants(KeyId=key)["Grants"]
+            )
+            print(f"  {label:<36} MediaTailor reads ...{_short(location.secret_arn)}")
+            print(f"  {'':<36} its grant on key ...{_short(key)}: {'yes' if granted else 'NO'}")
+            label = ""
+        fetch = check.fetch
+        status = fetch.status if fetch.status is not None else "-"
+        print(f"  {label:<36} fetch: {status} {fetch.header_name or '-'}: **** ({fetch.cause})")
+
+    def step(self, title: str, action: Callable[[], object], expected: Callable[[], bool]) -> None:
+        print(f"\n== {title} ".ljust(STEP_WIDTH, "="))
         self._reset()
+        first = len(self.example.checks)
         started = time.perf_counter()
-        responses = action()
+        action()
         elapsed = time.perf_counter() - started
         calls = self._calls()
-        verdict = check(responses)
-        print(f"\n== {title} ".ljust(STEP_WIDTH, "="))
-        for response in responses:
-            print(f"  {response.request_type:<7} {response.status:<8} PhysicalResourceId={response.physical_id}")
-            if response.reason:
-                print(f"          Reason: {response.reason}")
-            if response.data:
-                print(f"          Data: {json.dumps(_mask(response.data))}  NoEcho={response.body.get('NoEcho')}")
+        fetches_ok = all(check.fetch.ok for check in self.example.checks[first:])
+        verdict = fetches_ok and expected()
         summary = ", ".join(f"{name} x{count}" for name, count in sorted(calls.items()))
-        print(f"  AWS calls: {sum(calls.values())} ({summary})")
-        print(f"  time: {elapsed * 1000:.0f} ms   -> {'as expected' if verdict else 'NOT AS EXPECTED'}")
+        print(f"  provider's AWS calls: {sum(calls.values())} ({summary}); {elapsed * 1000:.0f} ms")
+        print(f"  -> {'as expected' if verdict else 'NOT AS EXPECTED'}")
         if not verdict:
             self.failures.append(title)
-        return responses
-
-
-def _final_state(secretsmanager: Any, arn: str) -> None:
-    print("\n== Final state of the secret ".ljust(STEP_WIDTH, "="))
-    described = secretsmanager.describe_secret(SecretId=arn)
-    value = json.loads(secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"])
-    policy = json.loads(secretsmanager.get_resource_policy(SecretId=arn)["ResourcePolicy"])
-    print(f"  Name:      {described['Name']}")
-    print(f"  KmsKeyId:  {described['KmsKeyId']}")
-    print(f"  Value:     {json.dumps({key: '****' for key in value})} (token masked)")
-    print(f"  Policy:    {json.dumps(policy['Statement'][0])}")
-    print(f"  Tags:      {json.dumps({t['Key']: t['Value'] for t in described.get('Tags', [])})}")
-    print(f"  Deleted:   {described.get('DeletedDate', 'no')}")
 
 
 def main() -> int:
-    logging.disable(logging.CRITICAL)  # the story is the output; the provider's JSON logs are not
-    local = start_local_aws()
+    workdir = Path(tempfile.mkdtemp(prefix="access-token-secret-demo-"))
+    local = start_local_aws(workdir)
+    origin = Origin().start()
+    log_path = workdir / "provider-output.jsonl"
     try:
-        from access_token_secret.adapter import handler as provider
-        from access_token_secret.logs import logger
-
-        logger.setLevel(logging.CRITICAL)
-        direct = boto3.session.Session(region_name=REGION)
-        kms = direct.client("kms", endpoint_url=local.emulator.url)
-        secretsmanager = direct.client("secretsmanager", endpoint_url=local.emulator.url)
-        key = kms.create_key(Description="MediaTailor access token", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
-        kms.create_alias(AliasName="alias/mediatailor-access-token", TargetKeyId=key)
-        other_key = kms.create_key(Description="second key", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
-
-        cloud = CloudFormation(lambda event: provider.lambda_handler(event, LambdaContext()), local.listener)
-        stack = cloud.new_stack("media-origin")
-        story = Story(stack, lambda: dict(local.proxy.recorder.count()), local.proxy.clear)
-        # The example stack's own custom resource, with this emulator's key in place of its KMS key.
-        example = custom_resource_properties(
-            EXAMPLE,
-            {"DeployerPrincipalArn": "arn:aws:iam::123456789012:role/deployer"},
-            {"AccessTokenKey.Arn": key},
-        )["OriginAccessToken"]
-        example.pop("ServiceToken")
-        # ReturnAccessToken lets each step check the token; it is printed masked.
-        base = {**example, "ReturnAccessToken": True}
-        print(f"Emulator: moto on {local.emulator.url}; responses to https://127.0.0.1:{local.listener.port}")
-        print(f"KMS key: {key}")
-        print(f"Custom resource properties: OriginAccessToken in {EXAMPLE.relative_to(EXAMPLE.parents[1])}")
-
-        created = story.step(
-            "1. Create stack (generated token)",
-            lambda: stack.create_stack({"Origin": base}),
-            lambda r: r[0].ok and r[0].data["KmsKeyArn"] == key and len(r[0].data["AccessToken"]) == 48,
-        )
-        first_arn = created[0].physical_id
-        rotated = story.step(
-            "2. Rotate the token (RotationId)",
-            lambda: [stack.update_stack({"Origin": {**base, "RotationId": "2"}})[0][0]],
-            lambda r: (
-                r[0].ok and r[0].physical_id == first_arn and r[0].data["AccessToken"] != created[0].data["AccessToken"]
-            ),
-        )
-        renamed = story.step(
-            "3. Rename the secret (replacement, then cleanup of the old one)",
-            lambda: [
-                item
-                for part in stack.update_stack(
-                    {"Origin": {**base, "RotationId": "2", "SecretName": "mediatailor/media-origin/token"}}
-                )
-                for item in part
-            ],
-            lambda r: (
-                r[0].ok
-                and r[0].physical_id != first_arn
-                and r[1].request_type == "Delete"
-                and r[1].ok
-                and r[0].data["AccessToken"] == rotated[0].data["AccessToken"]
-            ),
-        )
-        arn = renamed[0].physical_id
-        before = renamed[0].data["AccessToken"]
-        story.step(
-            "4. Update (new key, new RotationId) that fails later in the stack: rolled back",
-            lambda: [
-                item
-                for part in stack.update_stack(
-                    {
-                        "Origin": {
-                            **base,
-                            "KmsKeyId": other_key,
-                            "RotationId": "2027-01",
-                            "SecretName": "mediatailor/media-origin/token",
-                        }
-                    },
-                    fail_later=True,
-                )
-                for item in part
-            ],
-            lambda r: all(x.ok for x in r) and r[-1].data["AccessToken"] == before and r[-1].data["KmsKeyArn"] == key,
-        )
-        _final_state(secretsmanager, arn)
-        story.step(
-            "5. Delete stack",
-            stack.delete_stack,
-            lambda r: r[0].ok and "DeletedDate" in secretsmanager.describe_secret(SecretId=arn),
-        )
-        leftovers = secretsmanager.list_secrets(IncludePlannedDeletion=False)["SecretList"]
-        print(f"\nSecrets left that are not scheduled for deletion: {len(leftovers)}")
-        if leftovers:
-            story.failures.append("leftover secrets")
-        if story.failures:
-            print(f"FAILED steps: {', '.join(story.failures)}")
-            return 1
-        print("Every step did what it says.")
-        return 0
+        with open(log_path, "w") as provider_output:
+            return _run(local, origin, provider_output, log_path)
     finally:
+        origin.stop()
         local.stop()
+
+
+def _run(local: Any, origin: Origin, provider_output: Any, log_path: Path) -> int:
+    from access_token_secret.adapter import handler as provider
+    from access_token_secret.logs import logger
+
+    logger.registered_handler.setStream(provider_output)  # type: ignore[attr-defined]
+
+    def invoke(event: dict[str, Any]) -> None:
+        with contextlib.redirect_stdout(provider_output):  # EMF metric records are printed
+            provider.lambda_handler(event, LambdaContext())
+
+    direct = boto3.session.Session(region_name=REGION)
+    kms = direct.client("kms", endpoint_url=local.emulator.url)
+    secretsmanager = direct.client("secretsmanager", endpoint_url=local.emulator.url)
+    mediatailor = MediaTailor(secretsmanager, kms, region=REGION, account=FAKE_ACCOUNT, deployer_principal_arn=DEPLOYER)
+    stack = CloudFormation(invoke, local.listener).new_stack("media-origin")
+    example = ExampleStack.with_example_key(stack, mediatailor, origin, kms, {"DeployerPrincipalArn": DEPLOYER})
+    story = Story(example, kms, lambda: dict(local.proxy.recorder.count()), local.proxy.clear)
+
+    accepted: set[str] = set()
+
+    def operator_follows_the_secret() -> None:
+        """The origin's operator adds each token the secret holds, as soon as it exists."""
+        if example.location is not None:
+            accepted.add(read_token(example.location.secret_arn, example.location.secret_string_key))
+            origin.accept(header_names=[example.location.header_name], tokens=accepted)
+
+    def read_token(arn: str, key: str) -> str:
+        value = secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
+        return str(json.loads(value)[key])
+
+    print(
+        f"Emulator: moto on {local.emulator.url}; CloudFormation responses to https://127.0.0.1:{local.listener.port}"
+    )
+    print(f"Origin: {origin.base_url} (accepts only the tokens its operator added)")
+    print(f"Stack: {EXAMPLE.relative_to(EXAMPLE.parents[1])}, its KMS key made with the example's key policy")
+    print(f"Provider logs and metric records: {log_path}")
+
+    def arn() -> str:
+        return example.stack.resources[CUSTOM].physical_id
+
+    example.before_check = operator_follows_the_secret
+    story.step(
+        "1. Create stack: secret, source location (MediaTailor's grant), VOD source", example.create, lambda: True
+    )
+    first_arn, first_token = arn(), set(accepted)
+
+    story.step(
+        "2. Rotate the token (RotationId 1 -> 2); the operator adds the new token at once",
+        lambda: example.update(example.custom_properties(RotationId="2")),
+        lambda: arn() == first_arn and origin.last_token() not in first_token,
+    )
+    example.before_check = None  # from here on the origin accepts no new token: none may be sent
+    new_key = example.new_key()
+    story.step(
+        "3. Change the KMS key: a new secret, so MediaTailor grants itself the new key",
+        lambda: example.update(example.custom_properties(RotationId="2", KmsKeyId=new_key)),
+        lambda: arn() != first_arn and mediatailor.describe_secret_key(arn()) == new_key,
+    )
+    keyed_arn = arn()
+    story.step(
+        "4. Rename the secret, and a later resource fails: CloudFormation rolls back",
+        lambda: example.update(
+            example.custom_properties(RotationId="2", KmsKeyId=new_key, SecretName="mediatailor/media-origin/token"),
+            fail_later=True,
+        ),
+        lambda: arn() == keyed_arn,
+    )
+    story.step(
+        "5. Change SecretStringKey: the token stays readable under both keys until the next write",
+        lambda: example.update(example.custom_properties(RotationId="2", KmsKeyId=new_key, SecretStringKey="Token2")),
+        lambda: arn() == keyed_arn,
+    )
+    story.step(
+        "6. Delete stack: the source location first, then the secret",
+        example.delete,
+        lambda: example.fetch_as_last_configured().cause == "the secret is scheduled for deletion",
+    )
+    print(f"  fetch with the last configuration: {example.fetch_as_last_configured()}")
+    leftovers = secretsmanager.list_secrets(IncludePlannedDeletion=False)["SecretList"]
+    print(f"\nSecrets left that are not scheduled for deletion: {len(leftovers)}")
+    if leftovers:
+        story.failures.append("leftover secrets")
+    if story.failures:
+        print(f"FAILED steps: {', '.join(story.failures)}")
+        return 1
+    print("Every step did what it says, and MediaTailor could fetch after every resource operation.")
+    return 0
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ class ExampleStack:
     key_arn: str = ""
     template: Path = EXAMPLE
     on_check: Callable[[Check], None] | None = None
+    on_response: Callable[[str, Response], None] | None = None
     # Runs before each fetch: an operator (or a test) adjusting what the origin accepts.
     before_check: Callable[[], None] | None = None
     checks: list[Check] = field(default_factory=list)
@@ -84,6 +85,7 @@ class ExampleStack:
 
     def create(self, properties: Mapping[str, Any] | None = None) -> list[Response]:
         created = self.stack.create(CUSTOM, properties or self.custom_properties())
+        self._responded("Create OriginAccessToken", created)
         if not created.ok:
             return [created]
         self._put_source_location(created.data, "Create SourceLocation")
@@ -94,6 +96,7 @@ class ExampleStack:
         """UPDATE of the custom resource's properties; ``fail_later``: a resource after it fails."""
         before = self.stack.resources[CUSTOM]
         updated = self.stack.update(CUSTOM, properties)
+        self._responded("Update OriginAccessToken", updated)
         self._check("Update OriginAccessToken")
         if not updated.ok:
             return [updated, self._roll_back(before, properties, updated.physical_id)]
@@ -128,6 +131,7 @@ class ExampleStack:
         response = self.stack.send(
             "Update", CUSTOM, before.properties, physical_id=current_id, old_properties=attempted
         )
+        self._responded("rollback Update OriginAccessToken", response)
         self._check("rollback Update OriginAccessToken")
         self.stack.resources[CUSTOM] = ResourceState(response.physical_id, before.properties)
         if response.ok:
@@ -136,6 +140,7 @@ class ExampleStack:
 
     def _delete(self, physical_id: str, properties: Mapping[str, Any], label: str) -> Response:
         response = self.stack.send("Delete", CUSTOM, properties, physical_id=physical_id)
+        self._responded(label, response)
         self._check(label)
         return response
 
@@ -156,6 +161,10 @@ class ExampleStack:
         self.mediatailor.put_source_location(wanted)
         self.location = self.last_location = wanted
         self._check(label)
+
+    def _responded(self, label: str, response: Response) -> None:
+        if self.on_response is not None:
+            self.on_response(label, response)
 
     def _vod_path(self) -> str:
         properties = resource_properties(self.template, "VodSource", self.parameters)

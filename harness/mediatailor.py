@@ -60,8 +60,10 @@ class Fetch:
     status: int | None = None
 
     def __str__(self) -> str:
-        status = f"origin HTTP {self.status}" if self.status is not None else "no request to the origin"
-        return f"{'OK' if self.ok else 'FAILED'}: {status}; header {self.header_name or '-'}: ****; {self.cause}"
+        if self.status is None:
+            return f"FAILED before any request to the origin: {self.cause}"
+        verdict = "OK" if self.ok else "FAILED"
+        return f"{verdict}: origin HTTP {self.status} with {self.header_name}: ****; {self.cause}"
 
 
 def _listed(value: object) -> list[str]:
@@ -106,6 +108,11 @@ class MediaTailor:
         self.account = account
         self.deployer_principal_arn = deployer_principal_arn
         self.source_locations: dict[str, SourceLocation] = {}
+
+    def describe_secret_key(self, secret_arn: str) -> str | None:
+        """The KMS key the secret names now (what DescribeSecret tells MediaTailor)."""
+        key = self._sm.describe_secret(SecretId=secret_arn).get("KmsKeyId")
+        return str(key) if key else None
 
     def grant_name(self, source_location_name: str) -> str:
         return f"MediaTailor-SourceLocation-{self.account}-{source_location_name}"

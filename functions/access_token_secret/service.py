@@ -168,19 +168,19 @@ class AccessTokenSecretService:
                 )
             return desired.name
         prefix = self._settings.name_prefix
-        if not replaced:
-            keyed = key_bound_secret_name(identity, prefix, key)
-            return current.name if current.name == keyed else desired.name
-        # Back to the key the resource was created with (a rollback, or a change undone): its
-        # first secret, if it still holds that key; otherwise the secret named for this key.
         first = default_secret_name(identity, prefix)
+        keyed = key_bound_secret_name(identity, prefix, key)
+        if not replaced and current.name in (first, keyed):
+            return current.name
+        # The first secret (Create's name) when it is free or still holds this key (a rollback,
+        # a change undone); otherwise the secret named for this key.
         if current.name != first:
             found = describe(first)
-            tags = found.tag_map() if found is not None else {}
-            if found is not None and found.kms_key_id == key and is_reclaimable_by(tags, identity):
+            if found is None or (found.kms_key_id == key and is_reclaimable_by(found.tag_map(), identity)):
                 return first
-        logger.info("key change: the secret is replaced", extra={"kms_key_arn": key})
-        return key_bound_secret_name(identity, prefix, key)
+        if replaced:
+            logger.info("key change: the secret is replaced", extra={"kms_key_arn": key})
+        return keyed
 
     def delete(self, identity: ResourceIdentity, physical_id: str, raw_props: object) -> Plan:
         reference = secret_reference(physical_id)

@@ -228,3 +228,20 @@ def test_a_stack_delete_removes_the_source_location_before_the_secret(
     assert not after.ok
     assert after.cause == "the secret is scheduled for deletion"
     assert "DeletedDate" in aws.secret(arn)
+
+
+def test_after_a_key_change_a_rolled_back_rename_returns_to_the_secret_of_that_key(
+    example: ExampleStack, aws: Aws, origin: Origin
+) -> None:
+    first_arn = start(example, aws, origin)
+    new_key = example.new_key()
+    keyed = example.update(example.custom_properties(KmsKeyId=new_key))[0].physical_id
+
+    renamed = example.update(example.custom_properties(KmsKeyId=new_key, SecretName="mediatailor/x"), fail_later=True)
+
+    assert keyed != first_arn
+    assert renamed[1].physical_id == keyed
+    assert aws.secret(keyed)["KmsKeyId"] == new_key
+    assert aws.secret(first_arn)["KmsKeyId"] == example.key_arn, "the first secret was not touched"
+    assert "DeletedDate" in aws.secret(first_arn)
+    assert failures(example) == []
