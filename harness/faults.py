@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -64,7 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
         operation = self._operation()
         proxy = self.server.proxy
         proxy.observe(operation, body)
-        fault = proxy.pick_fault(operation)
+        fault = proxy.pick_fault(operation, body)
         if fault is not None:
             if fault.delay_s:
                 time.sleep(fault.delay_s)
@@ -101,11 +102,15 @@ class _Server(ThreadingHTTPServer):
     proxy: FaultProxy
 
 
+Rule = Callable[[str, bytes], "Fault | None"]
+
+
 class FaultProxy:
     def __init__(self, upstream_port: int, *, port: int = 0, seed: int = 7) -> None:
         self.upstream_port = upstream_port
         self.recorder = Recorder()
         self._faults: list[Fault] = []
+        self._rules: list[Rule] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", port), _Handler)
@@ -128,9 +133,16 @@ class FaultProxy:
         with self._lock:
             self._faults.extend(faults)
 
+    def add_rule(self, rule: Rule) -> None:
+        """``rule(operation, body)`` sees each request before the faults and may answer it with
+        a Fault: for AWS behaviour that depends on the state (a quota, a concurrent delete)."""
+        with self._lock:
+            self._rules.append(rule)
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._rules.clear()
         with self.recorder.lock:
             self.recorder.calls.clear()
             self.recorder.injected.clear()
@@ -152,7 +164,15 @@ class FaultProxy:
                     values = [secret_string]
                 self.recorder.secret_strings.update(v for v in values if isinstance(v, str))
 
-    def pick_fault(self, operation: str) -> Fault | None:
+    def pick_fault(self, operation: str, body: bytes = b"") -> Fault | None:
+        with self._lock:
+            rules = list(self._rules)
+        for rule in rules:
+            ruled = rule(operation, body)
+            if ruled is not None:
+                with self.recorder.lock:
+                    self.recorder.injected[operation] += 1
+                return ruled
         with self._lock:
             for fault in self._faults:
                 if fault.operation not in ("*", operation) or operation.startswith(("GET ", "POST /moto")):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from harness.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted([ROOT / "template.yaml", *(ROOT / "examples").glob("*.yaml")])
@@ -27,3 +30,54 @@ def test_the_provider_template_names_no_account_region_or_partition() -> None:
     text = (ROOT / "template.yaml").read_text()
     for literal in ("arn:aws:", "us-east-1", "123456789012"):
         assert literal not in text
+
+
+def _provider() -> dict[str, Any]:
+    return load_template(ROOT / "template.yaml")
+
+
+def _role_statements() -> list[dict[str, Any]]:
+    policies = _provider()["Resources"]["ProviderRole"]["Properties"]["Policies"]
+    return [statement for policy in policies for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def test_the_role_may_encrypt_only_through_secrets_manager() -> None:
+    """UpdateSecret re-encrypts existing versions under a new key only with kms:Encrypt,
+    kms:Decrypt and kms:GenerateDataKey (Secrets Manager API reference, UpdateSecret)."""
+    (statement,) = [s for s in _role_statements() if "kms:Encrypt" in s["Action"]]
+
+    assert set(statement["Action"]) == {"kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"}
+    assert list(statement["Condition"]["StringEquals"]) == ["kms:ViaService"]
+
+
+def test_the_role_reaches_only_secrets_under_the_prefix() -> None:
+    """Why a changed SecretNamePrefix strands older secrets (the provider refuses them)."""
+    resources = [s["Resource"] for s in _role_statements() if any("secretsmanager:" in a for a in s["Action"])]
+
+    assert resources == [
+        {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SecretNamePrefix}*"}
+    ]
+
+
+def test_log_level_reaches_lambdas_application_log_filter() -> None:
+    """With LogFormat JSON, Lambda drops application logs below ApplicationLogLevel (INFO when
+    unset), and spells WARNING as WARN (Lambda Developer Guide, advanced logging controls)."""
+    template = _provider()
+    logging = template["Resources"]["ProviderFunction"]["Properties"]["LoggingConfig"]
+    levels = template["Mappings"]["LambdaLogLevel"]
+
+    assert logging["ApplicationLogLevel"] == {"Fn::FindInMap": ["LambdaLogLevel", {"Ref": "LogLevel"}, "Level"]}
+    assert {name: levels[name]["Level"] for name in template["Parameters"]["LogLevel"]["AllowedValues"]} == {
+        "DEBUG": "DEBUG",
+        "INFO": "INFO",
+        "WARNING": "WARN",
+        "ERROR": "ERROR",
+    }
+    assert template["Outputs"]["ProviderLogGroupName"]["Value"] == {"Ref": "ProviderLogGroup"}
+
+
+def test_every_example_bounds_how_long_cloudformation_waits() -> None:
+    for path in (ROOT / "examples").glob("*.yaml"):
+        resources = load_template(path)["Resources"].values()
+        custom = [r for r in resources if r["Type"] == "Custom::MediaTailorAccessTokenSecret"]
+        assert [int(r["Properties"]["ServiceTimeout"]) for r in custom] == [150], path.name

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 from .aws.apply import Applier, Outcome, Progress
 from .aws.kms import describe_key
 from .aws.secretsmanager import SecretsManager
-from .errors import AlreadyExistsError, KmsKeyError, ScheduledForDeletionError
+from .errors import (
+    AlreadyExistsError,
+    AwsCallError,
+    KmsKeyError,
+    ProviderConfigurationError,
+    ScheduledForDeletionError,
+)
 from .logs import logger
 from .plan.actions import Plan
 from .plan.context import ProviderSettings, ResourceIdentity
@@ -21,6 +27,7 @@ from .plan.naming import (
     is_reclaimable_by,
     is_secret_reference,
     key_bound_secret_name,
+    outside_prefix_problem,
 )
 from .plan.planner import Desired, plan_converge, plan_delete
 from .plan.properties import (
@@ -59,6 +66,13 @@ class AccessTokenSecretService:
         self._secrets = secrets
         self._kms = kms
         self._settings = settings
+
+    def _reachable_reference(self, physical_id: str) -> str | None:
+        reference = secret_reference(physical_id)
+        problem = outside_prefix_problem(reference, self._settings.name_prefix) if reference else None
+        if problem:
+            raise ProviderConfigurationError(problem)
+        return reference
 
     def properties(self, raw: object) -> SecretProperties:
         return parse_properties(raw, name_prefix=self._settings.name_prefix)
@@ -121,6 +135,7 @@ class AccessTokenSecretService:
         raw_old_props: object,
         progress: Progress,
     ) -> Result:
+        reference = self._reachable_reference(physical_id)
         props = self.properties(raw_props)
         old = try_parse_properties(raw_old_props, name_prefix=self._settings.name_prefix)
         desired = self._desired(props, identity)
@@ -131,7 +146,6 @@ class AccessTokenSecretService:
                 described[secret_id] = self._secrets.describe(secret_id)
             return described[secret_id]
 
-        reference = secret_reference(physical_id)
         current = describe(reference) if reference else None
         donor = current if current is not None and is_owned_by(current.tag_map(), identity) else None
         if donor is not None:
@@ -183,7 +197,7 @@ class AccessTokenSecretService:
         return keyed
 
     def delete(self, identity: ResourceIdentity, physical_id: str, raw_props: object) -> Plan:
-        reference = secret_reference(physical_id)
+        reference = self._reachable_reference(physical_id)
         if reference is None:
             plan = Plan("", (), note="placeholder PhysicalResourceId; nothing was created")
             logger.info("plan", extra={"actions": [], "note": plan.note})
@@ -191,7 +205,19 @@ class AccessTokenSecretService:
         observed = self._secrets.describe(reference)
         plan = plan_delete(identity, parse_deletion_options(raw_props), observed)
         logger.info("plan", extra={"actions": plan.summary(), "note": plan.note})
-        Applier(self._secrets, Progress()).run(
-            plan, arn=plan.secret_id or None, name=observed.name if observed else "", current_version=None
-        )
+        try:
+            Applier(self._secrets, Progress()).run(
+                plan, arn=plan.secret_id or None, name=observed.name if observed else "", current_version=None
+            )
+        except AwsCallError as error:
+            # AWS answers InvalidRequestException ("currently marked deleted") when the secret
+            # was scheduled meanwhile: a DeleteSecret retried after its response was lost, or
+            # a concurrent delete. The goal is reached if it is now scheduled.
+            if error.code != "InvalidRequestException" or not self._scheduled(plan.secret_id):
+                raise
+            logger.info("the secret was scheduled for deletion meanwhile")
         return plan
+
+    def _scheduled(self, secret_id: str) -> bool:
+        again = self._secrets.describe(secret_id) if secret_id else None
+        return again is None or again.deleted_date is not None

@@ -91,6 +91,14 @@ def invoke() -> Any:
     return run
 
 
+@pytest.fixture(scope="session")
+def invoke_handler() -> Any:
+    """The handler itself, for harnesses that build their own Lambda context."""
+    from access_token_secret.adapter.handler import lambda_handler
+
+    return lambda_handler
+
+
 @pytest.fixture
 def cloud(invoke: Any, listener: ResponseListener) -> CloudFormation:
     return CloudFormation(invoke, listener, region=REGION)

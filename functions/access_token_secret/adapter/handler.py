@@ -20,7 +20,7 @@ from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
 from ..service import AccessTokenSecretService, Result
-from .envelope import Envelope, envelope_problem, parse_envelope, response_url_of
+from .envelope import Envelope, envelope_problem, parse_envelope, response_url_of, service_timeout_of
 from .resource import ProviderResource
 from .response import build_body, deliver
 
@@ -91,6 +91,7 @@ class _Request:
             failure_physical_id=self.failure_physical_id,
             deliver=deliver,
             deadline_margin_s=DEADLINE_MARGIN_S,
+            service_timeout_s=service_timeout_of(envelope.properties),
             init_failure_reason=_INIT_FAILURE if service is None else None,
         )
 

@@ -7,7 +7,8 @@ deadline and fills the response fields. Kept as is. Replaced, each for a stated 
   mode (about a third of a cold start) and sets the root logger to DEBUG, which would print the
   event and the response body; this one sets the same attributes without either;
 * ``_log_setup``: the same root-logger reconfiguration, on every request;
-* ``_set_timeout``/``_timeout``: fire ``deadline_margin_s`` before the deadline (crhelper: 0.5 s)
+* ``_set_timeout``/``_timeout``: fire ``deadline_margin_s`` before the Lambda deadline or the
+  request's ``ServiceTimeout``, whichever is first (crhelper: 0.5 s before the Lambda deadline)
   and answer with the right PhysicalResourceId (crhelper: empty on Create, which
   CloudFormation rejects);
 * ``_send``: exactly one response per request, a bounded sender, Reasons that never carry an
@@ -44,6 +45,7 @@ class ProviderResource(CfnResource):
         failure_physical_id: Callable[[], str],
         deliver: Deliver,
         deadline_margin_s: float,
+        service_timeout_s: float | None = None,
         init_failure_reason: str | None = None,
     ) -> None:
         # The attributes CfnResource.__init__ sets (tests/unit/test_resource.py compares them).
@@ -79,6 +81,7 @@ class ProviderResource(CfnResource):
         self._failure_physical_id = failure_physical_id
         self._deliver = deliver
         self._deadline_margin_s = deadline_margin_s
+        self._service_timeout_s = service_timeout_s
         self._send_lock = threading.Lock()
         self.sent = False
 
@@ -91,7 +94,13 @@ class ProviderResource(CfnResource):
         """Logging is configured once, in :mod:`access_token_secret.logs`."""
 
     def _set_timeout(self) -> None:
+        """Answer before whichever comes first: Lambda stopping the function, or CloudFormation
+        giving up waiting (``ServiceTimeout``, counted from now: the request's start is all the
+        provider knows). Either way an answer sent later would leave a secret CloudFormation
+        never heard of."""
         remaining_s = self._context.get_remaining_time_in_millis() / 1000.0
+        if self._service_timeout_s is not None:
+            remaining_s = min(remaining_s, self._service_timeout_s)
         self._timer = threading.Timer(max(remaining_s - self._deadline_margin_s, 0.0), self._timeout)
         self._timer.daemon = True
         self._timer.start()

@@ -7,7 +7,7 @@ it says which principal lacked which permission.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
@@ -22,7 +22,7 @@ from ..errors import (
 
 _ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})
 _NOT_FOUND = frozenset({"ResourceNotFoundException", "NotFoundException"})
-_THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException"})
+_THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
 _MESSAGE_ROOM = 120
 
 
@@ -31,33 +31,45 @@ def _short(message: str) -> str:
     return message if len(message) <= _MESSAGE_ROOM else message[: _MESSAGE_ROOM - 3] + "..."
 
 
+def _scheduled(code: str, message: str) -> bool:
+    return code == "InvalidRequestException" and (
+        "scheduled for deletion" in message or "marked for deletion" in message
+    )
+
+
+# (matches code and lowered message, error class, Reason template); the first match wins.
+_RULES: tuple[tuple[Callable[[str, str], bool], type[AwsCallError], str], ...] = (
+    (
+        lambda code, _: code in _ACCESS_DENIED,
+        AccessDeniedError,
+        "{op} was denied: give the provider's role {op} "
+        "(and kms:Decrypt/GenerateDataKey on the key via Secrets Manager). AWS said: {msg}",
+    ),
+    (lambda code, _: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
+    (lambda code, _: code == "ResourceExistsException", AlreadyExistsError, "{op}: the name is taken"),
+    (_scheduled, ScheduledForDeletionError, "{op}: the secret is scheduled for deletion"),
+    # Secrets Manager: a quota would be exceeded (for example versions per secret), not a rate.
+    (
+        lambda code, _: code == "LimitExceededException",
+        AwsCallError,
+        "{op} would exceed a Secrets Manager quota (LimitExceededException): {msg}",
+    ),
+    (
+        lambda code, _: code in _THROTTLED,
+        AwsCallError,
+        "{op} was throttled after several retries; retry the stack operation",
+    ),
+)
+
+
 def translate(error: ClientError, operation: str) -> AwsCallError:
     """Map an AWS error code to an error class and a Reason that says what to do."""
     details = error.response.get("Error", {})
     code = str(details.get("Code", "Unknown"))
     message = str(details.get("Message", ""))
-    lowered = message.lower()
-    if code in _ACCESS_DENIED:
-        return AccessDeniedError(
-            f"{operation} was denied: give the provider's role {operation} "
-            f"(and kms:Decrypt/GenerateDataKey on the key via Secrets Manager). AWS said: {_short(message)}",
-            operation=operation,
-            code=code,
-        )
-    if code in _NOT_FOUND:
-        return NotFoundError(f"{operation}: not found ({_short(message)})", operation=operation, code=code)
-    if code == "ResourceExistsException":
-        return AlreadyExistsError(f"{operation}: the name is taken", operation=operation, code=code)
-    if code == "InvalidRequestException" and ("scheduled for deletion" in lowered or "marked for deletion" in lowered):
-        return ScheduledForDeletionError(
-            f"{operation}: the secret is scheduled for deletion", operation=operation, code=code
-        )
-    if code in _THROTTLED:
-        return AwsCallError(
-            f"{operation} was throttled after several retries; retry the stack operation",
-            operation=operation,
-            code=code,
-        )
+    for matches, error_class, template in _RULES:
+        if matches(code, message.lower()):
+            return error_class(template.format(op=operation, msg=_short(message)), operation=operation, code=code)
     return AwsCallError(f"{operation} failed ({code}): {_short(message)}", operation=operation, code=code)
 
 

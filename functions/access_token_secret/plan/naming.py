@@ -101,6 +101,21 @@ def is_secret_reference(physical_id: str) -> bool:
     return len(physical_id) <= MAX_NAME_LENGTH and bool(_NAME_CHARS.fullmatch(physical_id))
 
 
+def outside_prefix_problem(reference: str, prefix: str) -> str | None:
+    """Why the provider cannot act on the secret ``reference`` (ARN or name), or ``None``.
+
+    The provider's role reaches only ``secret:<SecretNamePrefix>*``; after the prefix changed,
+    every call on an older secret would be denied, so the request is refused before any call.
+    """
+    name = reference.split(":secret:", 1)[1][:-7] if _SECRET_ARN.fullmatch(reference) else reference
+    if name.startswith(prefix):
+        return None
+    return (
+        f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach it; "
+        "set SecretNamePrefix back to the prefix the secret was made under"
+    )
+
+
 def arn_region(arn: str) -> str | None:
     parts = arn.split(":")
     return parts[3] if len(parts) > 5 and parts[0] == "arn" else None

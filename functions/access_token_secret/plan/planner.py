@@ -141,17 +141,19 @@ def _ownership_actions(desired: Desired, state: SecretState) -> tuple[Action, ..
 
 
 def _tag_actions(desired: Desired, state: SecretState, old: SecretProperties | None) -> tuple[Action, ...]:
+    """Stale tags go first: TagResource appends, and a secret holds at most 50 tags (TagResource
+    API reference), so swapping 48 user tags must not pass through 2 + 48 + 48."""
     present = state.tag_map()
     wanted = desired.tags()
     actions: list[Action] = []
-    changed = tuple(sorted((k, v) for k, v in wanted.items() if present.get(k) != v))
-    if changed:
-        actions.append(TagSecret(changed))
     # Only tags this resource managed before are removed: others may belong to tag policies.
     previously = old.tag_map() if old is not None else {}
     stale = tuple(sorted(k for k in previously if k not in wanted and k in present))
     if stale:
         actions.append(UntagSecret(stale))
+    changed = tuple(sorted((k, v) for k, v in wanted.items() if present.get(k) != v))
+    if changed:
+        actions.append(TagSecret(changed))
     return tuple(actions)
 
 

@@ -40,6 +40,7 @@ KNOWN_PROPERTIES: Final = (
     "ForceDeleteWithoutRecovery",
     "ReturnAccessToken",
 )
+MAX_SERVICE_TIMEOUT: Final = 3600  # CloudFormation's range for ServiceTimeout is 1-3600 s
 MAX_USER_TAGS: Final = 50 - 2  # Secrets Manager allows 50; two carry the owner.
 MAX_DESCRIPTION: Final = 2048
 MAX_SECRET_STRING_KEY: Final = 128
@@ -313,6 +314,8 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     window = _bounded_int(raw, "RecoveryWindowInDays", problems, low=7, high=30, default=DEFAULT_RECOVERY_WINDOW)
     force = _flag(raw, "ForceDeleteWithoutRecovery", problems)
     return_token = _flag(raw, "ReturnAccessToken", problems)
+    # CloudFormation's own property; the adapter's timer reads it (see adapter.envelope).
+    _bounded_int(raw, "ServiceTimeout", problems, low=1, high=MAX_SERVICE_TIMEOUT, default=MAX_SERVICE_TIMEOUT)
     _combinations(raw, problems)
     if problems.items or kms_key_id is None or secret_string_key is None:
         raise InvalidPropertiesError(_reason(problems.items))
