@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lambda_context import function_arn
 from .listener import ResponseListener
 
 RESOURCE_TYPE = "Custom::MediaTailorAccessTokenSecret"
@@ -229,7 +230,7 @@ class CloudFormation:
         self.listener = listener
         self.region = region
         self.account = account
-        self.service_token = f"arn:aws:lambda:{region}:{account}:function:mediatailor-access-token-secret"
+        self.service_token = function_arn(region, account)
         self.response_timeout_s = response_timeout_s
 
     def new_stack(self, name: str) -> Stack:

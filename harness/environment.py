@@ -15,6 +15,7 @@ from .faults import FaultProxy
 from .listener import ResponseListener
 
 REGION = "us-east-1"
+LISTENER_HOST = "127.0.0.1"
 
 
 @dataclass
@@ -39,6 +40,9 @@ def provider_environment(endpoint_url: str, ca_file: Path) -> dict[str, str]:
         "SSL_CERT_FILE": str(ca_file),
         "SECRET_NAME_PREFIX": "mediatailor/",
         "POWERTOOLS_SERVICE_NAME": "mediatailor-access-token-secret",
+        # The response listener plays CloudFormation's response bucket on loopback; only this
+        # variable lets the provider answer there (template.yaml never sets it).
+        "RESPONSE_URL_ALLOWED_HOSTS": LISTENER_HOST,
     }
 
 

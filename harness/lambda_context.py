@@ -5,15 +5,23 @@ from __future__ import annotations
 import time
 import uuid
 
+# The provider function as SAM names it (<stack>-<logical id>-<suffix>). CloudFormation invokes
+# the function its ServiceToken names, so the harness's ServiceToken is this ARN too.
+FUNCTION_NAME = "mediatailor-access-token-secret-ProviderFunction-AbCdEf123456"
+
+
+def function_arn(region: str = "us-east-1", account: str = "123456789012", name: str = FUNCTION_NAME) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
 
 class LambdaContext:
-    def __init__(self, timeout_s: float = 60.0, function_name: str = "mediatailor-access-token-secret") -> None:
+    def __init__(self, timeout_s: float = 60.0, function_name: str = FUNCTION_NAME) -> None:
         self._deadline = time.monotonic() + timeout_s
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 128
         self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.invoked_function_arn = function_arn(name=function_name)
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = "local"
 

@@ -60,7 +60,7 @@ def update_event(arn: str, listener: Any, **properties: Any) -> dict[str, Any]:
     ],
 )
 def test_an_update_after_the_upgrade_keeps_the_released_secret_and_its_token(
-    change: dict[str, Any], released_secret: str, aws: Aws, invoke: Any, listener: Any, *, proxy_calls: Any
+    change: dict[str, Any], released_secret: str, aws: Aws, invoke: Any, listener: Any, proxy_calls: Any
 ) -> None:
     event = update_event(released_secret, listener, **change)
 

@@ -1,6 +1,8 @@
-"""Random property maps, types, unicode, oversized and empty values, and malformed events thrown
-at the real handler: each request with a ResponseURL gets exactly one response, the handler never
-raises, and a token never appears in a Reason or on stdout/stderr."""
+"""Random property maps, types, unicode, oversized and empty values, malformed events and forged
+envelopes (ResponseURL, ServiceToken, StackId) thrown at the real handler: each request whose
+ResponseURL is CloudFormation's (here: the allowed listener) gets exactly one response, no other
+URL ever receives a connection, the handler never raises, and a token never appears in a Reason
+or on stdout/stderr."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from access_token_secret.plan.properties import KNOWN_PROPERTIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.lambda_context import LambdaContext
+from harness.lambda_context import LambdaContext, function_arn
 from harness.listener import ResponseListener
+from tests.support.network import LOOPBACK_NAMES, connections
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/fuzz/11111111-2222-3333-4444-555555555555"
 
@@ -40,6 +43,28 @@ def token_markers(draw: st.DrawFn) -> str:
     return f"TOKMARK{uuid.UUID(int=draw(st.integers(0, 2**128 - 1))).hex}{draw(st.text(max_size=150))}"
 
 
+def response_urls(url: str) -> st.SearchStrategy[str]:
+    """Mostly the listener's own URL; otherwise forgeries of it (none of which may get a PUT)."""
+    rest = url.split("://", 1)[1].split("/", 1)[1]
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    bucket = "cloudformation-custom-resource-response-useast1"
+    return st.one_of(
+        st.just(url),
+        st.just(url),
+        st.sampled_from(
+            [
+                f"http://{host}/{rest}",
+                f"https://localhost:{host.split(':')[1]}/{rest}",
+                f"https://{bucket}.s3.amazonaws.com@{host}/{rest}",
+                f"https://{bucket}.s3.amazonaws.com.evil.example/{rest}",
+                f"https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/{rest}",
+                f"ftp://{host}/{rest}",
+            ]
+        ),
+        st.text(max_size=80),
+    )
+
+
 @st.composite
 def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str]:
     properties: dict[str, Any] = draw(st.dictionaries(property_names, values, max_size=8))
@@ -51,8 +76,13 @@ def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str
     request_type = draw(st.sampled_from(["Create", "Update", "Delete", "Replace", "", None]))
     event: dict[str, Any] = {
         "RequestType": request_type,
-        "ResponseURL": url,
-        "StackId": STACK_ID,
+        "ServiceToken": draw(
+            st.sampled_from([function_arn(), function_arn(), function_arn(name="other"), function_arn() + ":1", ""])
+        ),
+        "ResponseURL": draw(response_urls(url)),
+        "StackId": draw(
+            st.sampled_from([STACK_ID, STACK_ID, STACK_ID.replace("123456789012", "999999999999"), "stack"])
+        ),
         "RequestId": str(uuid.uuid4()),
         "ResourceType": "Custom::MediaTailorAccessTokenSecret",
         "LogicalResourceId": draw(st.sampled_from(["Token", "T" * 255, "Other"])),
@@ -91,10 +121,12 @@ def test_any_event_gets_exactly_one_safe_answer(
     url = listener.new_url("fuzz", str(uuid.uuid4()))
     event, token = data.draw(events(url, kms_key))
 
-    lambda_handler(event, LambdaContext(timeout_s=30))  # must not raise
+    with connections() as attempted:
+        lambda_handler(event, LambdaContext(timeout_s=30))  # must not raise
 
     answers = listener.responses_for(url)
-    if "ResponseURL" in event:
+    assert all(host in LOOPBACK_NAMES for host, _ in attempted), "nothing left loopback"
+    if event.get("ResponseURL") == url:
         assert len(answers) == 1
         body = answers[0].body
         assert body["Status"] in ("SUCCESS", "FAILED")
@@ -105,6 +137,7 @@ def test_any_event_gets_exactly_one_safe_answer(
             assert body["Data"] == {}
     else:
         assert answers == []
+        assert [port for _, port in attempted if port == listener.port] == []
     out, err = capfd.readouterr()
     assert token not in out + err
     assert "TOKMARK" not in out + err

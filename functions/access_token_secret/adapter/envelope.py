@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 REQUEST_TYPES: Final = ("Create", "Update", "Delete")
 _REQUIRED: Final = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
+_STACK_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):cloudformation:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):stack/[^/]+/.+"
+)
+_FUNCTION_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:[^:]+"
+)
+NOT_ADDRESSED: Final = "Request not addressed to this provider"
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,30 @@ def envelope_problem(event: object) -> str | None:
         return f"Malformed request: {event['RequestType']} without PhysicalResourceId"
     if not isinstance(event.get("ResourceProperties", {}), Mapping):
         return "Malformed request: ResourceProperties must be an object"
+    return None
+
+
+def unqualified_function_arn(arn: str) -> str:
+    """``...:function:name:alias`` or ``...:function:name:7`` -> ``...:function:name``."""
+    found = _FUNCTION_ARN.match(arn)
+    return found.group(0) if found else ""
+
+
+def destination_problem(event: Mapping[str, object], invoked_function_arn: object) -> str | None:
+    """Why a well-formed request was not meant for this function, or ``None``.
+
+    Anyone allowed to invoke the function can hand it any event, so the event must name this
+    function as its ``ServiceToken`` and a stack of this function's own account, Region and
+    partition; ownership tags are compared with that stack (docs/security.md).
+    """
+    mine = unqualified_function_arn(invoked_function_arn) if isinstance(invoked_function_arn, str) else ""
+    function = _FUNCTION_ARN.fullmatch(mine)
+    if function is None or unqualified_function_arn(_text(event, "ServiceToken")) != mine:
+        return f"{NOT_ADDRESSED}: its ServiceToken names another function"
+    stack = _STACK_ARN.fullmatch(_text(event, "StackId"))
+    where = ("partition", "region", "account")
+    if stack is None or [stack[part] for part in where] != [function[part] for part in where]:
+        return f"{NOT_ADDRESSED}: its StackId is not a stack of this account and Region"
     return None
 
 

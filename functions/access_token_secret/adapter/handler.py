@@ -20,9 +20,16 @@ from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
 from ..service import AccessTokenSecretService, Result
-from .envelope import Envelope, envelope_problem, parse_envelope, response_url_of, service_timeout_of
+from .envelope import (
+    Envelope,
+    destination_problem,
+    envelope_problem,
+    parse_envelope,
+    response_url_of,
+    service_timeout_of,
+)
 from .resource import ProviderResource
-from .response import build_body, deliver
+from .response import ResponseDestinations, build_body, deliver
 
 T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
@@ -45,6 +52,13 @@ def build_service(environ: Mapping[str, str]) -> AccessTokenSecretService:
     settings = settings_from_environment(environ)
     clients = build_clients(settings.region)
     return AccessTokenSecretService(secrets=SecretsManager(clients.secretsmanager), kms=clients.kms, settings=settings)
+
+
+_DESTINATIONS = ResponseDestinations.from_environment(os.environ)
+
+
+def _deliver(url: str, body: bytes) -> bool:
+    return deliver(url, body, destinations=_DESTINATIONS)
 
 
 _SERVICE: AccessTokenSecretService | None = None
@@ -89,7 +103,7 @@ class _Request:
             update=self.update,
             delete=self.delete,
             failure_physical_id=self.failure_physical_id,
-            deliver=deliver,
+            deliver=_deliver,
             deadline_margin_s=DEADLINE_MARGIN_S,
             service_timeout_s=service_timeout_of(envelope.properties),
             init_failure_reason=_INIT_FAILURE if service is None else None,
@@ -177,8 +191,9 @@ class _Request:
         return self.service
 
 
-def _answer_malformed(event: object, problem: str) -> None:
-    count_outcome("Malformed", "FAILED")
+def _answer_unprocessed(event: object, problem: str) -> None:
+    """FAILED, with no AWS call: the event is malformed or not meant for this function."""
+    count_outcome("Unprocessed", "FAILED")
     url = response_url_of(event)
     if not url:
         logger.error("request without ResponseURL; there is no one to answer", extra={"problem": problem})
@@ -190,8 +205,8 @@ def _answer_malformed(event: object, problem: str) -> None:
         return value if isinstance(value, str) else ""
 
     physical_id = text("PhysicalResourceId") or f"{text('LogicalResourceId')[:200] or 'unknown'}#malformed-request"
-    logger.warning("malformed request", extra={"problem": problem})
-    deliver(
+    logger.warning("request not processed", extra={"problem": problem})
+    _deliver(
         url,
         build_body(
             {
@@ -210,9 +225,18 @@ def _answer_malformed(event: object, problem: str) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> None:
+    url = response_url_of(event)
+    refused = _DESTINATIONS.refused_host(url) if url else None
+    if refused is not None:
+        # Not CloudFormation's response bucket: a forged event. Act on nothing, answer no one.
+        count_outcome("Unprocessed", "FAILED")
+        logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": refused})
+        return
     problem = envelope_problem(event)
+    if problem is None:
+        problem = destination_problem(event, getattr(context, "invoked_function_arn", None))
     if problem is not None:
-        _answer_malformed(event, problem)
+        _answer_unprocessed(event, problem)
         return
     envelope = parse_envelope(event)
     logger.append_keys(

@@ -14,8 +14,9 @@ import json
 import ssl
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from ..logs import logger
 
@@ -45,30 +46,87 @@ def build_body(fields: Mapping[str, object]) -> bytes:
     return encoded
 
 
-def _connection(url: str, context: ssl.SSLContext | None) -> tuple[http.client.HTTPConnection, str]:
-    parts = urlsplit(url)
+ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
+
+
+@dataclass(frozen=True)
+class ResponseDestinations:
+    """Where a response may go: CloudFormation's response bucket for this Region, over HTTPS.
+
+    CloudFormation's pre-signed response URLs point at the bucket
+    ``cloudformation-custom-resource-response-<region without dashes>`` (CloudFormation User
+    Guide, custom resources and VPC endpoints), virtual-hosted style. A response can carry the
+    token (``ReturnAccessToken``), so a URL anywhere else gets no PUT at all. Tests and the demo
+    widen the list with ``RESPONSE_URL_ALLOWED_HOSTS`` (comma-separated host names, still
+    HTTPS only); the provider's template never sets it.
+    """
+
+    region: str
+    extra_hosts: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> ResponseDestinations:
+        region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
+        extra = (host.strip().lower() for host in environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
+        return cls(region=region, extra_hosts=frozenset(host for host in extra if host))
+
+    def bucket_hosts(self) -> frozenset[str]:
+        if not self.region:
+            return frozenset()
+        bucket = f"cloudformation-custom-resource-response-{self.region.replace('-', '')}"
+        suffix = "amazonaws.com.cn" if self.region.startswith("cn-") else "amazonaws.com"
+        return frozenset(
+            {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{self.region}.{suffix}", f"{bucket}.s3-{self.region}.{suffix}"}
+        )
+
+    def refused_host(self, url: str) -> str | None:
+        """The host to name in a warning when ``url`` is not allowed, else ``None``."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return "(unparseable URL)"
+        host = (parts.hostname or "")[:255]
+        if parts.scheme != "https" or parts.username is not None or parts.password is not None:
+            return host or "(no host)"
+        if host in self.extra_hosts:
+            return None
+        if host in self.bucket_hosts() and port in (None, 443):
+            return None
+        return host or "(no host)"
+
+
+def _connection(parts: SplitResult, context: ssl.SSLContext | None) -> tuple[http.client.HTTPConnection, str]:
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    host = parts.hostname or ""
-    if parts.scheme == "http":
-        return http.client.HTTPConnection(host, parts.port, timeout=SOCKET_TIMEOUT_S), target
-    return (
-        http.client.HTTPSConnection(
-            host, parts.port, timeout=SOCKET_TIMEOUT_S, context=context or ssl.create_default_context()
-        ),
-        target,
+    connection = http.client.HTTPSConnection(
+        parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=context or ssl.create_default_context()
     )
+    return connection, target
 
 
-def deliver(url: str, body: bytes, *, context: ssl.SSLContext | None = None, attempts: int = ATTEMPTS) -> bool:
+def deliver(
+    url: str,
+    body: bytes,
+    *,
+    destinations: ResponseDestinations,
+    context: ssl.SSLContext | None = None,
+    attempts: int = ATTEMPTS,
+) -> bool:
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
 
-    The Content-Type header is sent empty: the URL is signed without one, and S3 rejects a
-    request whose headers differ from what was signed.
+    A URL outside ``destinations`` gets nothing (the warning names its host, never the URL:
+    the query string is a signature). The Content-Type header is sent empty: the URL is signed
+    without one, and S3 rejects a request whose headers differ from what was signed.
     """
+    refused = destinations.refused_host(url)
+    if refused is not None:
+        logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": refused})
+        return False
+    parts = urlsplit(url)
     for attempt in range(1, attempts + 1):
         status: int | None = None
         try:
-            connection, target = _connection(url, context)
+            connection, target = _connection(parts, context)
             try:
                 connection.request(
                     "PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))}
