@@ -26,6 +26,8 @@ from .example_stack import CUSTOM, EXAMPLE, Check, ExampleStack
 from .lambda_context import LambdaContext
 from .mediatailor import MediaTailor, Origin
 
+STAGED = EXAMPLE.with_name("staged-rotation-origin-check.yaml")
+
 STEP_WIDTH = 78
 DEPLOYER = f"arn:aws:iam::{FAKE_ACCOUNT}:role/deployer"
 
@@ -54,6 +56,9 @@ class Story:
     def _check(self, check: Check) -> None:
         location = self.example.location
         label = "" if check.after.endswith(("OriginAccessToken", "Delete")) else check.after
+        if check.after.endswith("OriginTokenCheck"):
+            print(f"  {label:<36} the origin now accepts the previous, current and next token")
+            label = ""
         if check.after.endswith("SourceLocation") and location is not None:
             key = str(self.example.mediatailor.describe_secret_key(location.secret_arn))
             granted = any(
@@ -67,7 +72,10 @@ class Story:
         status = fetch.status if fetch.status is not None else "-"
         print(f"  {label:<36} fetch: {status} {fetch.header_name or '-'}: **** ({fetch.cause})")
 
-    def step(self, title: str, action: Callable[[], object], expected: Callable[[], bool]) -> None:
+    def step(
+        self, title: str, action: Callable[[], object], expected: Callable[[], bool], *, refused: tuple[str, ...] = ()
+    ) -> None:
+        """``refused``: the operations after which a refused fetch is the point of the step."""
         print(f"\n== {title} ".ljust(STEP_WIDTH, "="))
         self._reset()
         first = len(self.example.checks)
@@ -75,13 +83,57 @@ class Story:
         action()
         elapsed = time.perf_counter() - started
         calls = self._calls()
-        fetches_ok = all(check.fetch.ok for check in self.example.checks[first:])
-        verdict = fetches_ok and expected()
+        failed = tuple(check.after for check in self.example.checks[first:] if not check.fetch.ok)
+        verdict = failed == refused and expected()
         summary = ", ".join(f"{name} x{count}" for name, count in sorted(calls.items()))
         print(f"  provider's AWS calls: {sum(calls.values())} ({summary}); {elapsed * 1000:.0f} ms")
         print(f"  -> {'as expected' if verdict else 'NOT AS EXPECTED'}")
         if not verdict:
             self.failures.append(title)
+
+
+def _zero_downtime_rotation(
+    *,
+    local: Any,
+    origin: Origin,
+    invoke: Callable[[dict[str, Any]], None],
+    mediatailor: MediaTailor,
+    kms: Any,
+    failures: list[str],
+) -> None:
+    """Part 2: examples/staged-rotation-origin-check.yaml, whose WAF rule group (played by the
+    origin) accepts the previous, current and next token from the custom resource."""
+    print(f"\n\nPart 2: zero-downtime rotation, {STAGED.relative_to(STAGED.parents[1])}")
+    stack = CloudFormation(invoke, local.listener).new_stack("media-rotating")
+    example = ExampleStack.with_example_key(
+        stack,
+        mediatailor,
+        origin,
+        kms,
+        {"DeployerPrincipalArn": DEPLOYER},
+        template=STAGED,
+        origin_rule="OriginTokenCheck",
+    )
+    story = Story(example, kms, lambda: dict(local.proxy.recorder.count()), local.proxy.clear)
+    story.step("7. Create stack: the origin check learns the token with it", example.create, lambda: True)
+    story.step(
+        "8. Stage the next token (NextRotationId 2): MediaTailor still sends the current one",
+        lambda: example.update(example.custom_properties(NextRotationId="2")),
+        lambda: True,
+    )
+    story.step(
+        "9. Promote it (RotationId 2): the origin already accepts it",
+        lambda: example.update(example.custom_properties(RotationId="2", NextRotationId="2")),
+        lambda: True,
+    )
+    story.step(
+        "10. For contrast, a one-step rotation (RotationId 3): refused until the check catches up",
+        lambda: example.update(example.custom_properties(RotationId="3")),
+        lambda: True,
+        refused=("Update OriginAccessToken",),
+    )
+    story.step("11. Delete stack", example.delete, lambda: True)
+    failures.extend(story.failures)
 
 
 def main() -> int:
@@ -175,6 +227,9 @@ def _run(local: Any, origin: Origin, provider_output: Any, log_path: Path) -> in
         lambda: example.fetch_as_last_configured().cause == "the secret is scheduled for deletion",
     )
     print(f"  fetch with the last configuration: {example.fetch_as_last_configured()}")
+    _zero_downtime_rotation(
+        local=local, origin=origin, invoke=invoke, mediatailor=mediatailor, kms=kms, failures=story.failures
+    )
     leftovers = secretsmanager.list_secrets(IncludePlannedDeletion=False)["SecretList"]
     print(f"\nSecrets left that are not scheduled for deletion: {len(leftovers)}")
     if leftovers:
@@ -182,7 +237,8 @@ def _run(local: Any, origin: Origin, provider_output: Any, log_path: Path) -> in
     if story.failures:
         print(f"FAILED steps: {', '.join(story.failures)}")
         return 1
-    print("Every step did what it says, and MediaTailor could fetch after every resource operation.")
+    print("Every step did what it says: MediaTailor could fetch after every resource operation, except in")
+    print("the one-step rotation of step 10, which shows on purpose the window that staged rotation removes.")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""moto in server mode, as a child process on 127.0.0.1: real HTTP for real boto3 clients."""
+"""moto in server mode, as a child process on 127.0.0.1: real HTTP for real boto3 clients
+(started through :mod:`harness.moto_server`, which corrects one documented divergence)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 FAKE_ACCOUNT = "123456789012"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -36,10 +38,11 @@ class Emulator:
         env["MOTO_RECORDER_FILEPATH"] = str(self._workdir / "moto-recording.jsonl")
         log = open(self._workdir / "moto.log", "wb")  # noqa: SIM115 - lives as long as the child
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "harness.moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=ROOT,  # harness.moto_server is imported from here
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

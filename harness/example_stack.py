@@ -19,7 +19,7 @@ the policy the example ships.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,13 +56,33 @@ class ExampleStack:
     checks: list[Check] = field(default_factory=list)
     location: SourceLocation | None = None
     last_location: SourceLocation | None = None
+    # Logical ID of a WAF rule group in the template that checks the token at the origin; the
+    # origin then accepts exactly what that rule group's byte matches name.
+    origin_rule: str | None = None
+    rule: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     @classmethod
     def with_example_key(
-        cls, stack: Stack, mediatailor: MediaTailor, origin: Origin, kms: Any, parameters: Mapping[str, str]
+        cls,
+        stack: Stack,
+        mediatailor: MediaTailor,
+        origin: Origin,
+        kms: Any,
+        parameters: Mapping[str, str],
+        *,
+        template: Path = EXAMPLE,
+        origin_rule: str | None = None,
     ) -> ExampleStack:
         """The example's ``AccessTokenKey``, made in the emulator with the example's key policy."""
-        example = cls(stack, mediatailor, origin, kms, {**parameters, "OriginUrl": origin.base_url})
+        example = cls(
+            stack,
+            mediatailor,
+            origin,
+            kms,
+            {**parameters, "OriginUrl": origin.base_url},
+            template=template,
+            origin_rule=origin_rule,
+        )
         example.key_arn = example.new_key()
         return example
 
@@ -88,6 +108,7 @@ class ExampleStack:
         self._responded("Create OriginAccessToken", created)
         if not created.ok:
             return [created]
+        self._put_origin_rule(created.data, "Create OriginTokenCheck")
         self._put_source_location(created.data, "Create SourceLocation")
         self._check("Create VodSource", self._vod_path())
         return [created]
@@ -102,6 +123,7 @@ class ExampleStack:
             return [updated, self._roll_back(before, properties, updated.physical_id)]
         self.stack.resources[CUSTOM] = ResourceState(updated.physical_id, dict(properties))
         self._put_source_location(updated.data, "Update SourceLocation")
+        self._put_origin_rule(updated.data, "Update OriginTokenCheck")
         if fail_later:
             rolled_back = self._roll_back(before, properties, updated.physical_id)
             responses = [updated, rolled_back]
@@ -136,6 +158,7 @@ class ExampleStack:
         self.stack.resources[CUSTOM] = ResourceState(response.physical_id, before.properties)
         if response.ok:
             self._put_source_location(response.data, "rollback Update SourceLocation")
+            self._put_origin_rule(response.data, "rollback Update OriginTokenCheck")
         return response
 
     def _delete(self, physical_id: str, properties: Mapping[str, Any], label: str) -> Response:
@@ -162,6 +185,25 @@ class ExampleStack:
         self.location = self.last_location = wanted
         self._check(label)
 
+    def _put_origin_rule(self, data: Mapping[str, str], label: str) -> None:
+        """Create or update the WAF rule group, only when a value it references changed, and
+        make the origin accept what its byte matches name."""
+        if self.origin_rule is None:
+            return
+        attributes = {f"{CUSTOM}.{name}": value for name, value in data.items()}
+        properties = resource_properties(self.template, self.origin_rule, self.parameters, attributes)
+        matches = list(_byte_matches(properties))
+        # In order: CloudFormation updates the rule group when any value moves.
+        rule = (
+            tuple(m["FieldToMatch"]["SingleHeader"]["Name"] for m in matches),
+            tuple(m["SearchString"] for m in matches),
+        )
+        if rule == self.rule:
+            return
+        self.rule = rule
+        self.origin.accept(header_names=rule[0], tokens=rule[1])
+        self._check(label)
+
     def _responded(self, label: str, response: Response) -> None:
         if self.on_response is not None:
             self.on_response(label, response)
@@ -179,3 +221,16 @@ class ExampleStack:
         self.checks.append(check)
         if self.on_check is not None:
             self.on_check(check)
+
+
+def _byte_matches(value: Any) -> Iterator[dict[str, Any]]:
+    """Every ``ByteMatchStatement`` in a WAF rule group's properties, however deeply nested."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "ByteMatchStatement":
+                yield dict(item)
+            else:
+                yield from _byte_matches(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _byte_matches(item)

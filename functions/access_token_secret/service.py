@@ -20,6 +20,7 @@ from .errors import (
 from .logs import logger
 from .plan.actions import Plan
 from .plan.context import ProviderSettings, ResourceIdentity
+from .plan.desired import Desired
 from .plan.keys import key_replaced, usable_key_arn
 from .plan.naming import (
     default_secret_name,
@@ -29,7 +30,7 @@ from .plan.naming import (
     key_bound_secret_name,
     outside_prefix_problem,
 )
-from .plan.planner import Desired, plan_converge, plan_delete
+from .plan.planner import plan_converge, plan_delete
 from .plan.properties import (
     SecretProperties,
     parse_deletion_options,

@@ -206,3 +206,20 @@ def test_a_failed_replacement_removes_the_secret_it_created(
 
     assert retried[0].ok, retried[0].reason
     assert retried[0].physical_id == b["ARN"], "a retry restores the secret it made before"
+
+
+def test_a_rotation_after_a_rolled_back_rotation_leaves_one_current_version(
+    stack: Stack, aws: Aws, kms_key: str
+) -> None:
+    """AWS moves AWSCURRENT from whichever version holds it (PutSecretValue). moto does not
+    after UpdateSecretVersionStage; harness/moto_server.py corrects that, and this test shows it."""
+    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    first = aws.token(arn, KEY)
+    stack.update_stack({"Token": props(kms_key, RotationId="b")}, fail_later=True)
+
+    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="c")})
+
+    labelled = aws.secret(arn)["VersionIdsToStages"]
+    assert sum("AWSCURRENT" in s for s in labelled.values()) == 1
+    assert [v for v, s in labelled.items() if "AWSCURRENT" in s] == [updated[0].data["VersionId"]]
+    assert aws.token(arn, KEY) != first

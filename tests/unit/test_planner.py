@@ -20,9 +20,10 @@ from access_token_secret.plan.actions import (
     UpdateSecret,
 )
 from access_token_secret.plan.context import ResourceIdentity
+from access_token_secret.plan.desired import Desired
 from access_token_secret.plan.keys import key_replaced
 from access_token_secret.plan.naming import owner_tags
-from access_token_secret.plan.planner import Desired, plan_converge, plan_delete
+from access_token_secret.plan.planner import plan_converge, plan_delete
 from access_token_secret.plan.properties import DeletionOptions, parse_properties
 from access_token_secret.plan.state import SecretState, SecretVersion
 from access_token_secret.plan.versions import content_of, version_id
@@ -333,3 +334,74 @@ def test_a_version_written_for_another_key_is_not_promoted() -> None:
     plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="b"))
 
     assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]
+
+
+PENDING = ("AWSPENDING",)
+
+
+def pending(identity: ResourceIdentity = EARLIER, **extra: Any) -> str:
+    """The VersionId of a staged next token (RotationId=NextRotationId's content)."""
+    return version_id(content_of(props(**extra)), KEY_ARN, identity.digest("pending"))
+
+
+@pytest.mark.parametrize(
+    ("wanted", "observed", "old", "expected"),
+    [
+        pytest.param(
+            desired(RotationId="a", NextRotationId="b"),
+            secret((written(RotationId="a"), CURRENT)),
+            props(RotationId="a"),
+            ["PutSecretValue", "PutResourcePolicy"],
+            id="stage the next token",
+        ),
+        pytest.param(
+            desired(RotationId="a", NextRotationId="b"),
+            secret((written(RotationId="a"), CURRENT), (pending(RotationId="b"), PENDING)),
+            props(RotationId="a", NextRotationId="b"),
+            ["PutResourcePolicy"],
+            id="staged already",
+        ),
+        pytest.param(
+            desired(RotationId="b"),
+            secret((written(RotationId="a"), CURRENT), (pending(RotationId="b"), PENDING)),
+            props(RotationId="a", NextRotationId="b"),
+            ["PromoteVersion", "PutResourcePolicy"],
+            id="promote: RotationId takes the staged value",
+        ),
+        pytest.param(
+            desired(RotationId="a"),
+            secret((written(RotationId="a"), CURRENT), (pending(RotationId="b"), PENDING)),
+            props(RotationId="a", NextRotationId="b"),
+            ["UnstagePending", "PutResourcePolicy"],
+            id="staging rolled back: the label goes",
+        ),
+        pytest.param(
+            desired(RotationId="a", NextRotationId="b"),
+            secret((pending(RotationId="b"), CURRENT + PENDING), (written(RotationId="a"), PREVIOUS)),
+            props(RotationId="b"),
+            ["PromoteVersion", "PutResourcePolicy"],
+            id="promotion rolled back: the promoted version is pending again",
+        ),
+        pytest.param(
+            desired(RotationId="c"),
+            secret((pending(RotationId="b"), CURRENT + PENDING), (written(RotationId="a"), PREVIOUS)),
+            props(RotationId="b"),
+            ["UnstagePending", "PutSecretValue", "PutResourcePolicy"],
+            id="one step after a promotion: the old label goes first",
+        ),
+        pytest.param(
+            desired(RotationId="a", NextRotationId="c"),
+            secret((written(RotationId="a"), CURRENT), (pending(RotationId="b"), PENDING)),
+            props(RotationId="a", NextRotationId="b"),
+            ["PutSecretValue", "PutResourcePolicy"],
+            id="another next token replaces the pending one",
+        ),
+    ],
+)
+def test_staged_rotation_plans(wanted: Desired, observed: SecretState, old: Any, expected: list[str]) -> None:
+    plan = plan_converge(wanted, observed, old=old)
+
+    assert plan.summary() == expected
+    writes = [a for a in plan.actions if isinstance(a, PutSecretValue)]
+    if expected == ["PutSecretValue", "PutResourcePolicy"]:
+        assert writes[0].stages == ("AWSPENDING",), "staging never moves AWSCURRENT"

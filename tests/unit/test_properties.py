@@ -80,7 +80,17 @@ def test_string_values_are_converted(raw: dict[str, Any], field: str, expected: 
         ({"TokenLength": "7"}, "TokenLength must be a whole number from 8 to 128"),
         ({"TokenLength": "12.5"}, "TokenLength must be a whole number"),
         ({"TokenLength": "12", "TokenFormat": "Uuid"}, "TokenLength does not apply to TokenFormat Uuid"),
-        ({"AccessToken": "abcdefgh", "RotationId": "2"}, "RotationId only apply to generated tokens"),
+        (
+            {"AccessToken": "abcdefgh", "RotationId": "2"},
+            "RotationId applies only to generated tokens; remove it or AccessToken",
+        ),
+        (
+            {"AccessToken": "abcdefgh", "RotationId": "2", "TokenLength": "9"},
+            "TokenLength, RotationId apply only to generated tokens",
+        ),
+        ({"NextAccessToken": "abcdefgh"}, "NextAccessToken stages the next supplied token; it needs AccessToken"),
+        ({"AccessToken": "abcdefgh", "NextRotationId": "2"}, "NextRotationId applies only to generated tokens"),
+        ({"AccessToken": "abcdefgh", "NextAccessToken": "short"}, "NextAccessToken must be 8-128 visible ASCII"),
         ({"SecretName": "other/name"}, "must start with the provider's prefix 'mediatailor/'"),
         ({"SecretName": "mediatailor/bad name"}, "may only use ASCII letters"),
         ({"SecretName": "mediatailor/token-AbCdEf"}, "must not end with a hyphen and six characters"),

@@ -85,7 +85,10 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
     if props.header_name is not None:
         data["HeaderName"] = props.header_name
     if props.return_access_token and outcome.token is not None:
-        data["AccessToken"] = outcome.token.reveal()
+        current = outcome.token
+        data["AccessToken"] = current.reveal()
+        data["NextAccessToken"] = (outcome.pending_token or current).reveal()
+        data["PreviousAccessToken"] = (outcome.previous_token or current).reveal()
         return data, True
     return data, False
 

@@ -24,14 +24,17 @@ from ..plan.actions import (
     PutResourcePolicy,
     PutSecretValue,
     ReadCurrentToken,
+    ReadStagedTokens,
     RestoreSecret,
     SuppliedToken,
     TagSecret,
     TokenSource,
+    UnstagePending,
     UntagSecret,
     UpdateSecret,
 )
 from ..plan.policy import resource_policy
+from ..plan.staging import PENDING
 from ..tokens import AccessToken, generate_token
 from .secretsmanager import SecretsManager, secret_string
 
@@ -72,6 +75,8 @@ class Outcome:
     name: str
     version_id: str | None
     token: AccessToken | None = None
+    pending_token: AccessToken | None = None
+    previous_token: AccessToken | None = None
 
 
 class Applier:
@@ -88,10 +93,12 @@ class Applier:
             ),
             PutSecretValue: self._put_secret_value,
             PromoteVersion: self._promote_version,
+            UnstagePending: lambda a, out: self._secrets.unstage(out.arn, stage=PENDING, version_id=a.version_id),
             TagSecret: lambda a, out: self._secrets.tag(out.arn, a.tags),
             UntagSecret: lambda a, out: self._secrets.untag(out.arn, a.keys),
             PutResourcePolicy: lambda _, out: self._secrets.put_policy(out.arn, resource_policy(out.arn)),
             ReadCurrentToken: self._read_current_token,
+            ReadStagedTokens: self._read_staged_tokens,
             DeleteSecret: self._delete_secret,
         }
 
@@ -122,12 +129,17 @@ class Applier:
         self._progress.record_secret(outcome.arn, created=True)
 
     def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:
-        outcome.token = self._token(action.source)
-        outcome.version_id = self._secrets.put_value(
+        token = self._token(action.source)
+        written = self._secrets.put_value(
             outcome.arn,
-            value=secret_string(action.secret_string_key, outcome.token, action.also_keys),
+            value=secret_string(action.secret_string_key, token, action.also_keys),
             version_id=action.version_id,
+            stages=action.stages,
         )
+        if action.pending:
+            outcome.pending_token = token
+        else:
+            outcome.token, outcome.version_id = token, written
 
     def _promote_version(self, action: PromoteVersion, outcome: Outcome) -> None:
         self._secrets.promote(outcome.arn, version_id=action.version_id, from_version_id=action.from_version_id)
@@ -135,6 +147,12 @@ class Applier:
 
     def _read_current_token(self, _: ReadCurrentToken, outcome: Outcome) -> None:
         outcome.token = self._secrets.read_token(outcome.arn)
+
+    def _read_staged_tokens(self, action: ReadStagedTokens, outcome: Outcome) -> None:
+        if action.pending_version is not None and outcome.pending_token is None:
+            outcome.pending_token = self._secrets.read_token(outcome.arn, version_id=action.pending_version)
+        if action.previous_version is not None:
+            outcome.previous_token = self._secrets.read_token(outcome.arn, version_id=action.previous_version)
 
     def _delete_secret(self, action: DeleteSecret, outcome: Outcome) -> None:
         # Gone between DescribeSecret and now: the goal is reached.

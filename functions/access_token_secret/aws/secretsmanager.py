@@ -94,12 +94,24 @@ class SecretsManager:
         with aws_call("secretsmanager:UpdateSecret"):
             self._client.update_secret(SecretId=secret_id, **changes)
 
-    def put_value(self, secret_id: str, *, value: str, version_id: str) -> str:
+    def put_value(self, secret_id: str, *, value: str, version_id: str, stages: tuple[str, ...] = ()) -> str:
+        """A new version; with ``stages`` it gets those labels instead of AWSCURRENT."""
         with aws_call("secretsmanager:PutSecretValue"):
-            written = self._client.put_secret_value(
-                SecretId=secret_id, SecretString=value, ClientRequestToken=version_id
-            )
+            if stages:
+                written = self._client.put_secret_value(
+                    SecretId=secret_id, SecretString=value, ClientRequestToken=version_id, VersionStages=list(stages)
+                )
+            else:
+                written = self._client.put_secret_value(
+                    SecretId=secret_id, SecretString=value, ClientRequestToken=version_id
+                )
         return written.get("VersionId", version_id)
+
+    def unstage(self, secret_id: str, *, stage: str, version_id: str) -> None:
+        with aws_call("secretsmanager:UpdateSecretVersionStage"):
+            self._client.update_secret_version_stage(
+                SecretId=secret_id, VersionStage=stage, RemoveFromVersionId=version_id
+            )
 
     def read_token(self, secret_id: str, *, version_id: str | None = None) -> AccessToken:
         with aws_call("secretsmanager:GetSecretValue"):

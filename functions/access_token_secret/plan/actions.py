@@ -69,6 +69,12 @@ class PutSecretValue:
     secret_string_key: str
     version_id: str
     also_keys: tuple[str, ...] = ()
+    # ("AWSPENDING",): stage the next token without moving AWSCURRENT. Empty: a new AWSCURRENT.
+    stages: tuple[str, ...] = ()
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.stages)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,13 @@ class PromoteVersion:
 
     version_id: str
     from_version_id: str | None
+
+
+@dataclass(frozen=True)
+class UnstagePending:
+    """Take AWSPENDING off a version that is not current: nothing is pending any more."""
+
+    version_id: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,14 @@ class ReadCurrentToken:
 
 
 @dataclass(frozen=True)
+class ReadStagedTokens:
+    """``ReturnAccessToken`` only: the pending and previous tokens this request did not write."""
+
+    pending_version: str | None
+    previous_version: str | None
+
+
+@dataclass(frozen=True)
 class DeleteSecret:
     recovery_window_in_days: int | None
     force: bool
@@ -111,10 +132,12 @@ Action = (
     | UpdateSecret
     | PutSecretValue
     | PromoteVersion
+    | UnstagePending
     | TagSecret
     | UntagSecret
     | PutResourcePolicy
     | ReadCurrentToken
+    | ReadStagedTokens
     | DeleteSecret
 )
 

@@ -7,19 +7,17 @@ observed. Every rule that decides whether a secret may be touched lives here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import SecretConflictError
 from .actions import (
     Action,
     CreateSecret,
     DeleteSecret,
-    GeneratedToken,
     Plan,
     PromoteVersion,
     PutResourcePolicy,
     PutSecretValue,
     ReadCurrentToken,
+    ReadStagedTokens,
     RestoreSecret,
     ReusedToken,
     SuppliedToken,
@@ -29,51 +27,12 @@ from .actions import (
     UpdateSecret,
 )
 from .context import ResourceIdentity
-from .naming import is_owned_by, is_reclaimable_by, owner_tags
+from .desired import Desired, exact_version, fresh_source, same_token_version, written_for
+from .naming import is_owned_by, is_reclaimable_by
 from .properties import DeletionOptions, SecretProperties
-from .state import SecretState
-from .versions import VersionContent, content_of, kms_digest, parse_version_id, recorded_kms_digest, version_id
-
-
-@dataclass(frozen=True)
-class Desired:
-    """Validated properties plus what the provider resolved for them."""
-
-    props: SecretProperties
-    identity: ResourceIdentity
-    name: str
-    kms_key_arn: str
-
-    def tags(self) -> dict[str, str]:
-        return self.props.tag_map() | owner_tags(self.identity)
-
-
-def _same_token_version(state: SecretState, content: VersionContent) -> str | None:
-    """A labelled version holding the generated token ``content`` asks for (any JSON key)."""
-    for candidate in state.labelled_versions():
-        found = parse_version_id(candidate)
-        if found is not None and found.generated and found.token_identity == content.token_identity:
-            return candidate
-    return None
-
-
-def _exact_version(state: SecretState, content: VersionContent) -> str | None:
-    for candidate in state.labelled_versions():
-        if parse_version_id(candidate) == content:
-            return candidate
-    return None
-
-
-def _fresh_source(desired: Desired, content: VersionContent, donor: SecretState | None) -> TokenSource:
-    props = desired.props
-    if props.access_token is not None:
-        return SuppliedToken(props.access_token)
-    if donor is not None:
-        # A replacement (new SecretName) keeps the generated token: the origin still expects it.
-        reusable = _same_token_version(donor, content)
-        if reusable is not None:
-            return ReusedToken(donor.arn, reusable)
-    return GeneratedToken(props.token_format, props.token_length)
+from .staging import pending_actions, supplied_pending_to_promote, surviving_pending
+from .state import PREVIOUS, SecretState
+from .versions import content_of, parse_version_id, version_id
 
 
 def _value_actions(
@@ -97,25 +56,21 @@ def _value_actions(
         unchanged = parse_version_id(current) == content and old is not None and old.access_token == props.access_token
         if unchanged and not key_changed:
             return ()
+        staged = supplied_pending_to_promote(desired, state, old)
+        if staged is not None and not key_changed and not also_keys:
+            return (PromoteVersion(staged, current),)
         write_source = SuppliedToken(props.access_token)
     else:
         if parse_version_id(current) == content and not key_changed:
             return ()
-        exact = _exact_version(state, content)
-        if exact is not None and not key_changed and not also_keys and _written_for(exact, desired.kms_key_arn):
+        exact = exact_version(state, content)
+        if exact is not None and not key_changed and not also_keys and written_for(exact, desired.kms_key_arn):
             return (PromoteVersion(exact, current),)
-        same_token = exact or _same_token_version(state, content)
+        same_token = exact or same_token_version(state, content)
         write_source = (
-            ReusedToken(state.arn, same_token) if same_token is not None else _fresh_source(desired, content, donor)
+            ReusedToken(state.arn, same_token) if same_token is not None else fresh_source(desired, content, donor)
         )
     return (PutSecretValue(write_source, props.secret_string_key, new_version, also_keys),)
-
-
-def _written_for(version: str, kms_key_arn: str) -> bool:
-    """Only a version written for the secret's current key may become current again: one
-    written under another key may not have been re-encrypted (UpdateSecret re-encrypts only
-    when the caller may use both keys), and MediaTailor's grant is on the current key."""
-    return recorded_kms_digest(version) == kms_digest(kms_key_arn)
 
 
 def _ownership_actions(desired: Desired, state: SecretState) -> tuple[Action, ...]:
@@ -178,11 +133,12 @@ def plan_converge(
             kms_key_arn=desired.kms_key_arn,
             description=props.description,
             tags=tuple(sorted(desired.tags().items())),
-            source=_fresh_source(desired, content, donor),
+            source=fresh_source(desired, content, donor),
             secret_string_key=props.secret_string_key,
             version_id=version_id(content, desired.kms_key_arn, desired.identity.digest("value")),
         )
-        return Plan(desired.name, (create, PutResourcePolicy()), note="create")
+        _, staging = pending_actions(desired, None, (create,), old=old, donor=donor)
+        return Plan(desired.name, (create, *staging, PutResourcePolicy()), note="create")
     actions: list[Action] = list(_ownership_actions(desired, observed))
     key_changed = observed.kms_key_id != desired.kms_key_arn
     description_changed = observed.description != props.description
@@ -194,12 +150,30 @@ def plan_converge(
             )
         )
     value = _value_actions(desired, observed, old=old, key_changed=key_changed, donor=donor)
-    actions.extend(value)
+    unstage, staging = pending_actions(desired, observed, value, old=old, donor=donor)
+    actions.extend((*unstage, *value, *staging))
     actions.extend(_tag_actions(desired, observed, old))
     actions.append(PutResourcePolicy())
-    if props.return_access_token and not any(isinstance(a, PutSecretValue) for a in value):
-        actions.append(ReadCurrentToken())
+    if props.return_access_token:
+        actions.extend(_reads(observed, value, staging))
     return Plan(observed.arn, tuple(actions), note="converge")
+
+
+def _reads(state: SecretState, value: tuple[Action, ...], staging: tuple[Action, ...]) -> tuple[Action, ...]:
+    """``ReturnAccessToken``: read what this request does not write, as AWSCURRENT, AWSPENDING
+    and AWSPREVIOUS will be after the writes (``value`` is at most one action)."""
+    rewritten = any(isinstance(a, PutSecretValue) for a in value)
+    reads: list[Action] = [] if rewritten else [ReadCurrentToken()]
+    post_current = next((a.version_id for a in value if isinstance(a, (PutSecretValue, PromoteVersion))), None)
+    pending = (
+        None
+        if staging
+        else surviving_pending(state, post_current=post_current or state.current_version, rewritten=rewritten)
+    )
+    previous = state.current_version if value else state.version_with_stage(PREVIOUS)
+    if pending is not None or previous is not None:
+        reads.append(ReadStagedTokens(pending_version=pending, previous_version=previous))
+    return tuple(reads)
 
 
 def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:

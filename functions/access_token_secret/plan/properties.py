@@ -32,6 +32,8 @@ KNOWN_PROPERTIES: Final = (
     "TokenFormat",
     "TokenLength",
     "RotationId",
+    "NextRotationId",
+    "NextAccessToken",
     "SecretName",
     "HeaderName",
     "Description",
@@ -68,6 +70,9 @@ class SecretProperties:
     token_format: TokenFormat = TokenFormat.ALPHANUMERIC
     token_length: int = DEFAULT_LENGTH
     rotation_id: str = ""
+    # Staged rotation: the next token is kept under AWSPENDING until it is promoted.
+    next_rotation_id: str = ""
+    next_access_token: AccessToken | None = None
     secret_name: str | None = None
     header_name: str | None = None
     description: str = ""
@@ -79,6 +84,13 @@ class SecretProperties:
     @property
     def generated(self) -> bool:
         return self.access_token is None
+
+    @property
+    def stages_next_token(self) -> bool:
+        """A next token differs from the current one, so it is kept pending."""
+        if self.access_token is not None:
+            return self.next_access_token is not None and self.next_access_token != self.access_token
+        return bool(self.next_rotation_id) and self.next_rotation_id != self.rotation_id
 
     def tag_map(self) -> dict[str, str]:
         return {tag.key: tag.value for tag in self.tags}
@@ -197,21 +209,25 @@ def _check_rotation_id(text: str) -> str | None:
     return None if len(text) <= 1024 else "RotationId must be at most 1024 characters"
 
 
-def _access_token(raw: Mapping[str, object], problems: _Problems) -> AccessToken | None:
-    value = raw.get("AccessToken")
+def _check_next_rotation_id(text: str) -> str | None:
+    return None if len(text) <= 1024 else "NextRotationId must be at most 1024 characters"
+
+
+def _access_token(raw: Mapping[str, object], problems: _Problems, name: str = "AccessToken") -> AccessToken | None:
+    value = raw.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
-        problems.add("AccessToken must be a string")
+        problems.add(f"{name} must be a string")
         return None
     if value.startswith("{{resolve:"):
         problems.add(
-            "AccessToken: dynamic references are not resolved in custom resource properties; "
+            f"{name}: dynamic references are not resolved in custom resource properties; "
             "pass the token through a NoEcho parameter"
         )
         return None
     if not is_acceptable_token(value):
-        problems.add(f"AccessToken must be {MIN_LENGTH}-{MAX_LENGTH} visible ASCII characters (no spaces)")
+        problems.add(f"{name} must be {MIN_LENGTH}-{MAX_LENGTH} visible ASCII characters (no spaces)")
         return None
     return AccessToken(value)
 
@@ -278,9 +294,15 @@ def _unknown(raw: Mapping[str, object], problems: _Problems) -> None:
 
 def _combinations(raw: Mapping[str, object], problems: _Problems) -> None:
     if raw.get("AccessToken") is not None:
-        given = [name for name in ("TokenFormat", "TokenLength", "RotationId") if raw.get(name) is not None]
-        if given:
-            problems.add(f"{', '.join(given)} only apply to generated tokens; remove them or AccessToken")
+        given = [
+            name for name in ("TokenFormat", "TokenLength", "RotationId", "NextRotationId") if raw.get(name) is not None
+        ]
+        if len(given) == 1:
+            problems.add(f"{given[0]} applies only to generated tokens; remove it or AccessToken")
+        elif given:
+            problems.add(f"{', '.join(given)} apply only to generated tokens; remove them or AccessToken")
+    elif raw.get("NextAccessToken") is not None:
+        problems.add("NextAccessToken stages the next supplied token; it needs AccessToken (or use NextRotationId)")
     if raw.get("TokenLength") is not None and str(raw.get("TokenFormat", "")).lower() == "uuid":
         problems.add("TokenLength does not apply to TokenFormat Uuid (always 36 characters)")
     if raw.get("RecoveryWindowInDays") is not None and _parse_bool(raw.get("ForceDeleteWithoutRecovery")):
@@ -307,6 +329,8 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     token_format = _token_format(raw, problems)
     token_length = _bounded_int(raw, "TokenLength", problems, low=MIN_LENGTH, high=MAX_LENGTH, default=DEFAULT_LENGTH)
     rotation_id = _text(raw, "RotationId", problems, check=_check_rotation_id) or ""
+    next_rotation_id = _text(raw, "NextRotationId", problems, check=_check_next_rotation_id) or ""
+    next_access_token = _access_token(raw, problems, "NextAccessToken")
     secret_name = _text(raw, "SecretName", problems, check=lambda name: name_problem(name, name_prefix))
     header_name = _text(raw, "HeaderName", problems, check=_check_header_name)
     description = _text(raw, "Description", problems, check=_check_description) or ""
@@ -326,6 +350,8 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
         token_format=token_format,
         token_length=36 if token_format is TokenFormat.UUID else token_length,
         rotation_id=rotation_id,
+        next_rotation_id=next_rotation_id,
+        next_access_token=next_access_token,
         secret_name=secret_name,
         header_name=header_name,
         description=description,
