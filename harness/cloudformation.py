@@ -208,7 +208,10 @@ class Stack:
             responses.append(self.send("Delete", logical_id, state.properties, physical_id=state.physical_id))
         return responses
 
-    def delete_stack(self, *, concurrency: int = 1) -> list[Response]:
+    def delete_stack(self, *, concurrency: int = 1, retain: tuple[str, ...] = ()) -> list[Response]:
+        """DELETE; resources with ``DeletionPolicy: Retain`` (``retain``) get no Delete at all."""
+        for logical_id in retain:
+            self.resources.pop(logical_id, None)
         names = list(self.resources)
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             return list(pool.map(self.delete, names))

@@ -19,6 +19,7 @@ from .errors import (
 )
 from .logs import logger
 from .plan.actions import Plan
+from .plan.adoption import Adoption, check_consent, check_key, stored_token
 from .plan.context import ProviderSettings, ResourceIdentity
 from .plan.desired import Desired
 from .plan.keys import key_replaced, usable_key_arn
@@ -105,7 +106,14 @@ class AccessTokenSecretService:
         donor: SecretState | None = None,
     ) -> Result:
         """Plan and apply; if CreateSecret finds the name taken, look at it and plan again."""
-        plan = plan_converge(desired, observed, old=old, donor=donor)
+        adoption = None
+        if observed is not None:
+            adoption, observed = self._adoption(desired, observed)
+        if adoption is not None:
+            # A failed adoption must not hand CloudFormation's rollback Delete a secret that
+            # existed before this stack: the failure names nothing (see the adapter).
+            progress.mark_adopting()
+        plan = plan_converge(desired, observed, old=old, donor=donor, adoption=adoption)
         try:
             return self._apply(plan, desired, observed, progress)
         except (AlreadyExistsError, ScheduledForDeletionError):
@@ -123,6 +131,34 @@ class AccessTokenSecretService:
         if is_owned_by(found.tag_map(), desired.identity):
             progress.record_secret(found.arn)
         return self._converge(desired, progress, observed=found, old=old, donor=donor)
+
+    def _adoption(self, desired: Desired, found: SecretState) -> tuple[Adoption | None, SecretState]:
+        """What adopting ``found`` needs, when the template asks for it and the secret is not
+        already this resource's. Consent and the key are checked before anything is read or
+        written; a secret in its recovery window is restored first, as its token must be read."""
+        identity, props = desired.identity, desired.props
+        tags = found.tag_map()
+        if not props.adopt_existing_secret or is_owned_by(tags, identity):
+            return None, found
+        if found.deleted_date is not None and is_reclaimable_by(tags, identity):
+            return None, found  # the reclaim rule needs no consent
+        check_consent(tags, identity, desired.name)
+        adoption = Adoption(kms_key_arn=self._customer_key_arn(found.kms_key_id))
+        check_key(adoption, desired.kms_key_arn, desired.name)
+        if props.access_token is not None:
+            return adoption, found  # the template supplies the token
+        if found.deleted_date is not None:
+            self._secrets.restore(found.arn)
+            found = replace(found, deleted_date=None)
+        token, problem = stored_token(self._secrets.read_string(found.arn), props.secret_string_key)
+        return replace(adoption, token=token, problem=problem), found
+
+    def _customer_key_arn(self, kms_key_id: str | None) -> str | None:
+        """The ARN of a secret's key when it is customer managed (``None``: AWS managed)."""
+        if not kms_key_id or kms_key_id.startswith("alias/aws/"):
+            return None
+        facts = describe_key(self._kms, kms_key_id)
+        return facts.arn if facts.key_manager == "CUSTOMER" else None
 
     def create(self, identity: ResourceIdentity, raw_props: object, progress: Progress) -> Result:
         desired = self._desired(self.properties(raw_props), identity)

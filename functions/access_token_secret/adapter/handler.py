@@ -117,10 +117,13 @@ class _Request:
 
         The secret's ARN once it exists; otherwise the intended secret name, so that the
         rollback Delete can remove a secret created by a call that timed out; otherwise (the
-        properties were invalid) a marker that no secret name can match.
+        properties were invalid, or an existing secret was being adopted: it must survive the
+        rollback) a marker that no secret name can match.
         """
         if self.envelope.request_type != "Create":
             return self.envelope.physical_id
+        if self.progress.adopting:
+            return self._not_created()
         current = self.progress.current_secret()
         if current:
             return current
@@ -130,6 +133,10 @@ class _Request:
                 return self.service.desired_name(props, self.identity)
             except InvalidPropertiesError:
                 pass
+        return self._not_created()
+
+    def _not_created(self) -> str:
+        """A marker no secret name can match: the rollback Delete touches nothing."""
         return f"{self.envelope.logical_id[:200]}#not-created#{self.envelope.request_id[:100]}"
 
     def _guarded(self, work: Callable[[], T]) -> T | None:

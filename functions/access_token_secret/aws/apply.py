@@ -50,7 +50,12 @@ class Progress:
 
     secret_arn: str | None = None
     created_arn: str | None = None
+    adopting: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def mark_adopting(self) -> None:
+        with self._lock:
+            self.adopting = True
 
     def record_secret(self, arn: str, *, created: bool = False) -> None:
         with self._lock:
@@ -85,6 +90,7 @@ class Applier:
     def __init__(self, secrets: SecretsManager, progress: Progress) -> None:
         self._secrets = secrets
         self._progress = progress
+        self._keys: tuple[str, ...] = ()
         self._steps: dict[type[Action], Callable[[Any, Outcome], None]] = {
             CreateSecret: self._create_secret,
             RestoreSecret: lambda _, out: self._secrets.restore(out.arn),
@@ -104,6 +110,7 @@ class Applier:
 
     def run(self, plan: Plan, *, arn: str | None, name: str, current_version: str | None) -> Outcome:
         """Apply ``plan`` to the secret ``arn`` (``None`` until CreateSecret made it)."""
+        self._keys = plan.token_keys
         outcome = Outcome(arn=arn or plan.secret_id, name=name, version_id=current_version)
         for action in plan.actions:
             self._steps[type(action)](action, outcome)
@@ -114,7 +121,15 @@ class Applier:
             return source.token
         if isinstance(source, GeneratedToken):
             return generate_token(source.token_format, source.length)
-        return self._secrets.read_token(source.secret_id, version_id=source.version_id)
+        return self._secrets.read_token(source.secret_id, version_id=source.version_id, keys=self._keys)
+
+    def _others(self, others_from: str | None, written_keys: tuple[str, ...]) -> dict[str, object]:
+        """An adopted secret's JSON keys other than the token's, from its AWSCURRENT."""
+        if others_from is None:
+            return {}
+        document = self._secrets.read_document(others_from)
+        current = document.get(self._keys[0]) if self._keys else None
+        return {k: v for k, v in document.items() if k not in written_keys and (current is None or v != current)}
 
     def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
         outcome.token = self._token(action.source)
@@ -123,7 +138,11 @@ class Applier:
             kms_key_arn=action.kms_key_arn,
             description=action.description,
             tags=action.tags,
-            value=secret_string(action.secret_string_key, outcome.token),
+            value=secret_string(
+                action.secret_string_key,
+                outcome.token,
+                others=self._others(action.others_from, (action.secret_string_key,)),
+            ),
             version_id=action.version_id,
         )
         self._progress.record_secret(outcome.arn, created=True)
@@ -132,7 +151,12 @@ class Applier:
         token = self._token(action.source)
         written = self._secrets.put_value(
             outcome.arn,
-            value=secret_string(action.secret_string_key, token, action.also_keys),
+            value=secret_string(
+                action.secret_string_key,
+                token,
+                action.also_keys,
+                self._others(action.others_from, (action.secret_string_key, *action.also_keys)),
+            ),
             version_id=action.version_id,
             stages=action.stages,
         )
@@ -146,13 +170,17 @@ class Applier:
         outcome.version_id = action.version_id
 
     def _read_current_token(self, _: ReadCurrentToken, outcome: Outcome) -> None:
-        outcome.token = self._secrets.read_token(outcome.arn)
+        outcome.token = self._secrets.read_token(outcome.arn, keys=self._keys)
 
     def _read_staged_tokens(self, action: ReadStagedTokens, outcome: Outcome) -> None:
         if action.pending_version is not None and outcome.pending_token is None:
-            outcome.pending_token = self._secrets.read_token(outcome.arn, version_id=action.pending_version)
+            outcome.pending_token = self._secrets.read_token(
+                outcome.arn, version_id=action.pending_version, keys=self._keys
+            )
         if action.previous_version is not None:
-            outcome.previous_token = self._secrets.read_token(outcome.arn, version_id=action.previous_version)
+            outcome.previous_token = self._secrets.read_token(
+                outcome.arn, version_id=action.previous_version, keys=self._keys
+            )
 
     def _delete_secret(self, action: DeleteSecret, outcome: Outcome) -> None:
         # Gone between DescribeSecret and now: the goal is reached.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 from ..errors import AwsCallError, NotFoundError, ProviderError
@@ -17,23 +18,37 @@ if TYPE_CHECKING:
 POLICY_RETRY_DELAY_S: Final = 2.0
 
 
-def secret_string(key: str, token: AccessToken, also_keys: tuple[str, ...] = ()) -> str:
-    """``{"<key>": "<token>"}``, plus the same token under each of ``also_keys``."""
-    return json.dumps(dict.fromkeys((*also_keys, key), token.reveal()))
+def secret_string(
+    key: str, token: AccessToken, also_keys: tuple[str, ...] = (), others: Mapping[str, object] | None = None
+) -> str:
+    """``{"<key>": "<token>"}``, plus the same token under each of ``also_keys``, plus an adopted
+    secret's ``others``."""
+    document = dict(others or {})
+    document.update(dict.fromkeys((*also_keys, key), token.reveal()))
+    return json.dumps(document)
 
 
-def token_from_secret_string(text: str) -> AccessToken:
-    """The token of a provider-written document: one token under one or more JSON keys."""
+def parse_document(text: str) -> dict[str, object]:
     try:
         document = json.loads(text)
     except ValueError:
         document = None
     if not isinstance(document, dict) or not document:
         raise ProviderError("The stored secret value is not a JSON object; update the resource to rewrite it")
+    return document
+
+
+def token_in(document: Mapping[str, object], keys: Sequence[str] = ()) -> AccessToken:
+    """The token under the first of ``keys`` present; otherwise the single token of a
+    provider-written document (one token under one or more JSON keys)."""
+    for key in keys:
+        value = document.get(key)
+        if isinstance(value, str):
+            return AccessToken(value)
     values = list(document.values())
-    if not all(isinstance(value, str) for value in values) or len(set(values)) != 1:
+    if not all(isinstance(value, str) for value in values) or len(set(map(str, values))) != 1:
         raise ProviderError("The stored secret value does not hold one string token; update the resource to rewrite it")
-    return AccessToken(values[0])
+    return AccessToken(str(values[0]))
 
 
 class SecretsManager:
@@ -113,7 +128,8 @@ class SecretsManager:
                 SecretId=secret_id, VersionStage=stage, RemoveFromVersionId=version_id
             )
 
-    def read_token(self, secret_id: str, *, version_id: str | None = None) -> AccessToken:
+    def read_string(self, secret_id: str, *, version_id: str | None = None) -> str | None:
+        """The ``SecretString`` of AWSCURRENT (or of ``version_id``)."""
         with aws_call("secretsmanager:GetSecretValue"):
             if version_id is None:
                 # AWSCURRENT is AWS's default; naming it also makes moto follow the label after
@@ -121,7 +137,13 @@ class SecretsManager:
                 found = self._client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
             else:
                 found = self._client.get_secret_value(SecretId=secret_id, VersionId=version_id)
-        return token_from_secret_string(found.get("SecretString", ""))
+        return found.get("SecretString")
+
+    def read_document(self, secret_id: str, *, version_id: str | None = None) -> dict[str, object]:
+        return parse_document(self.read_string(secret_id, version_id=version_id) or "")
+
+    def read_token(self, secret_id: str, *, version_id: str | None = None, keys: Sequence[str] = ()) -> AccessToken:
+        return token_in(self.read_document(secret_id, version_id=version_id), keys)
 
     def promote(self, secret_id: str, *, version_id: str, from_version_id: str | None) -> None:
         with aws_call("secretsmanager:UpdateSecretVersionStage"):

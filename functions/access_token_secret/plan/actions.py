@@ -44,6 +44,8 @@ class CreateSecret:
     source: TokenSource
     secret_string_key: str
     version_id: str
+    # An adopted secret's other JSON keys: copied from this secret's AWSCURRENT (None: none).
+    others_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class PutSecretValue:
     also_keys: tuple[str, ...] = ()
     # ("AWSPENDING",): stage the next token without moving AWSCURRENT. Empty: a new AWSCURRENT.
     stages: tuple[str, ...] = ()
+    others_from: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -149,6 +152,8 @@ class Plan:
     secret_id: str
     actions: tuple[Action, ...]
     note: str = ""
+    # The JSON keys a stored token may be under (the wanted one first), for every read.
+    token_keys: tuple[str, ...] = ()
 
     def summary(self) -> list[str]:
         """Action names for the decision log line (no values, so nothing sensitive)."""

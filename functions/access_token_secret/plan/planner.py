@@ -26,13 +26,14 @@ from .actions import (
     UntagSecret,
     UpdateSecret,
 )
+from .adoption import ADOPT_TAG, Adoption, check_consent, check_key
 from .context import ResourceIdentity
 from .desired import Desired, exact_version, fresh_source, same_token_version, written_for
 from .naming import is_owned_by, is_reclaimable_by
 from .properties import DeletionOptions, SecretProperties
 from .staging import pending_actions, supplied_pending_to_promote, surviving_pending
 from .state import PREVIOUS, SecretState
-from .versions import content_of, parse_version_id, version_id
+from .versions import content_of, keeps_other_keys, parse_version_id, version_id
 
 
 def _value_actions(
@@ -42,10 +43,13 @@ def _value_actions(
     old: SecretProperties | None,
     key_changed: bool,
     donor: SecretState | None,
+    others_from: str | None,
 ) -> tuple[Action, ...]:
     props = desired.props
     content = content_of(props)
-    new_version = version_id(content, desired.kms_key_arn, desired.identity.digest("value"))
+    new_version = version_id(
+        content, desired.kms_key_arn, desired.identity.digest("value"), keeps_others=others_from is not None
+    )
     current = state.current_version
     if current == new_version:
         return ()  # this very request already wrote it (redelivered event)
@@ -70,15 +74,20 @@ def _value_actions(
         write_source = (
             ReusedToken(state.arn, same_token) if same_token is not None else fresh_source(desired, content, donor)
         )
-    return (PutSecretValue(write_source, props.secret_string_key, new_version, also_keys),)
+    return (PutSecretValue(write_source, props.secret_string_key, new_version, also_keys, others_from=others_from),)
 
 
-def _ownership_actions(desired: Desired, state: SecretState) -> tuple[Action, ...]:
+def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
     """Restore when allowed; raise when the secret belongs to someone else."""
     tags = state.tag_map()
     identity = desired.identity
     if is_owned_by(tags, identity):
         return (RestoreSecret(),) if state.deleted_date is not None else ()
+    if adoption is not None:
+        check_consent(tags, identity, desired.name)
+        check_key(adoption, desired.kms_key_arn, desired.name)
+        restore: tuple[Action, ...] = (RestoreSecret(),) if state.deleted_date is not None else ()
+        return (*restore, UntagSecret((ADOPT_TAG,)))
     if state.deleted_date is not None:
         if is_reclaimable_by(tags, identity):
             return (RestoreSecret(),)
@@ -118,16 +127,21 @@ def plan_converge(
     *,
     old: SecretProperties | None = None,
     donor: SecretState | None = None,
+    adoption: Adoption | None = None,
 ) -> Plan:
     """Actions that make the secret named ``desired.name`` match ``desired``.
 
     ``observed`` is that secret as described (``None``: assumed absent), ``old`` the previous
     properties of an Update, ``donor`` the secret being replaced (to carry a generated token
-    over to the new name).
+    over to the new name), ``adoption`` what the service found in a secret whose owner
+    consented to this resource taking it over.
     """
     props = desired.props
     content = content_of(props)
+    token_keys = (props.secret_string_key, *(_old_key(props, old)))
+    others_from: str | None
     if observed is None:
+        others_from = donor.arn if donor is not None and keeps_other_keys(donor.current_version) else None
         create = CreateSecret(
             name=desired.name,
             kms_key_arn=desired.kms_key_arn,
@@ -135,11 +149,14 @@ def plan_converge(
             tags=tuple(sorted(desired.tags().items())),
             source=fresh_source(desired, content, donor),
             secret_string_key=props.secret_string_key,
-            version_id=version_id(content, desired.kms_key_arn, desired.identity.digest("value")),
+            version_id=version_id(
+                content, desired.kms_key_arn, desired.identity.digest("value"), keeps_others=others_from is not None
+            ),
+            others_from=others_from,
         )
-        _, staging = pending_actions(desired, None, (create,), old=old, donor=donor)
-        return Plan(desired.name, (create, *staging, PutResourcePolicy()), note="create")
-    actions: list[Action] = list(_ownership_actions(desired, observed))
+        _, staging = pending_actions(desired, None, (create,), old=old, donor=donor, others_from=others_from)
+        return Plan(desired.name, (create, *staging, PutResourcePolicy()), note="create", token_keys=token_keys)
+    actions: list[Action] = list(_ownership_actions(desired, observed, adoption))
     key_changed = observed.kms_key_id != desired.kms_key_arn
     description_changed = observed.description != props.description
     if key_changed or description_changed:
@@ -149,14 +166,41 @@ def plan_converge(
                 description=props.description if description_changed else None,
             )
         )
-    value = _value_actions(desired, observed, old=old, key_changed=key_changed, donor=donor)
-    unstage, staging = pending_actions(desired, observed, value, old=old, donor=donor)
+    if adoption is not None:
+        value = _adopted_value(desired, observed, adoption)
+        others_from = observed.arn
+    else:
+        others_from = observed.arn if keeps_other_keys(observed.current_version) else None
+        value = _value_actions(
+            desired, observed, old=old, key_changed=key_changed, donor=donor, others_from=others_from
+        )
+    unstage, staging = pending_actions(desired, observed, value, old=old, donor=donor, others_from=others_from)
     actions.extend((*unstage, *value, *staging))
     actions.extend(_tag_actions(desired, observed, old))
     actions.append(PutResourcePolicy())
     if props.return_access_token:
         actions.extend(_reads(observed, value, staging))
-    return Plan(observed.arn, tuple(actions), note="converge")
+    return Plan(observed.arn, tuple(actions), note="adopt" if adoption else "converge", token_keys=token_keys)
+
+
+def _old_key(props: SecretProperties, old: SecretProperties | None) -> tuple[str, ...]:
+    return (old.secret_string_key,) if old is not None and old.secret_string_key != props.secret_string_key else ()
+
+
+def _adopted_value(desired: Desired, state: SecretState, adoption: Adoption) -> tuple[Action, ...]:
+    """The token the secret holds (or the template's ``AccessToken``), written once under a
+    provider VersionId that marks the secret as adopted; its other JSON keys are kept."""
+    props = desired.props
+    token = props.access_token or adoption.token
+    if token is None:
+        raise SecretConflictError(
+            f"Cannot adopt {desired.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
+            "parameter) so that the origin keeps working, as no token is generated for an adopted secret"
+        )
+    written = version_id(content_of(props), desired.kms_key_arn, desired.identity.digest("value"), keeps_others=True)
+    if state.current_version == written:
+        return ()
+    return (PutSecretValue(SuppliedToken(token), props.secret_string_key, written, others_from=state.arn),)
 
 
 def _reads(state: SecretState, value: tuple[Action, ...], staging: tuple[Action, ...]) -> tuple[Action, ...]:

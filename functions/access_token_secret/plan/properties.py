@@ -41,6 +41,7 @@ KNOWN_PROPERTIES: Final = (
     "RecoveryWindowInDays",
     "ForceDeleteWithoutRecovery",
     "ReturnAccessToken",
+    "AdoptExistingSecret",
 )
 MAX_SERVICE_TIMEOUT: Final = 3600  # CloudFormation's range for ServiceTimeout is 1-3600 s
 MAX_USER_TAGS: Final = 50 - 2  # Secrets Manager allows 50; two carry the owner.
@@ -80,6 +81,7 @@ class SecretProperties:
     recovery_window_in_days: int = DEFAULT_RECOVERY_WINDOW
     force_delete_without_recovery: bool = False
     return_access_token: bool = False
+    adopt_existing_secret: bool = False
 
     @property
     def generated(self) -> bool:
@@ -338,6 +340,9 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     window = _bounded_int(raw, "RecoveryWindowInDays", problems, low=7, high=30, default=DEFAULT_RECOVERY_WINDOW)
     force = _flag(raw, "ForceDeleteWithoutRecovery", problems)
     return_token = _flag(raw, "ReturnAccessToken", problems)
+    adopt = _flag(raw, "AdoptExistingSecret", problems)
+    if adopt and raw.get("SecretName") is None:
+        problems.add("AdoptExistingSecret needs SecretName: the name of the secret to adopt")
     # CloudFormation's own property; the adapter's timer reads it (see adapter.envelope).
     _bounded_int(raw, "ServiceTimeout", problems, low=1, high=MAX_SERVICE_TIMEOUT, default=MAX_SERVICE_TIMEOUT)
     _combinations(raw, problems)
@@ -359,6 +364,7 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
         recovery_window_in_days=window,
         force_delete_without_recovery=force,
         return_access_token=return_token,
+        adopt_existing_secret=adopt,
     )
 
 

@@ -76,6 +76,7 @@ def pending_actions(
     *,
     old: SecretProperties | None,
     donor: SecretState | None,
+    others_from: str | None = None,
 ) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
     """(actions before the current value is written, actions after it).
 
@@ -90,7 +91,12 @@ def pending_actions(
     post_current = promoted or written or (state.current_version if state is not None else None)
     if not props.stages_next_token:
         return ((UnstagePending(live),) if live is not None and live != post_current else ()), ()
-    new_pending = version_id(pending_content(props), desired.kms_key_arn, desired.identity.digest("pending"))
+    new_pending = version_id(
+        pending_content(props),
+        desired.kms_key_arn,
+        desired.identity.digest("pending"),
+        keeps_others=others_from is not None,
+    )
     survivor = surviving_pending(state, post_current=post_current, rewritten=written is not None)
     if (
         survivor is not None
@@ -99,7 +105,9 @@ def pending_actions(
     ):
         return (), ()
     source = _pending_source(desired, state, donor)
-    return (), (PutSecretValue(source, props.secret_string_key, new_pending, stages=(PENDING,)),)
+    return (), (
+        PutSecretValue(source, props.secret_string_key, new_pending, stages=(PENDING,), others_from=others_from),
+    )
 
 
 def surviving_pending(state: SecretState | None, *, post_current: str | None, rewritten: bool) -> str | None:

@@ -10,6 +10,8 @@ request digest:
 * kind ``u``: a token supplied in the template; its identity is *not* derived from the token
   (a digest of a short token could be brute-forced by anyone allowed to DescribeSecret), so
   it is all zeros and supplied tokens are compared through the event's old properties.
+* the kind in upper case (``G``, ``U``): the secret was adopted, and every write keeps the
+  other keys of its JSON document (a hand-made secret may hold more than the token).
 * JSON-key identity: a digest of ``SecretStringKey``.
 * KMS key identity: 8 hex characters of a digest of the key ARN the template asked for when the
   version was written. This is the key MediaTailor was last told about (see
@@ -67,10 +69,9 @@ def content_of(props: SecretProperties) -> VersionContent:
     return VersionContent("g", token_identity, key_identity)
 
 
-def version_id(content: VersionContent, kms_key_arn: str, request_digest: str) -> str:
-    return (
-        f"{PREFIX}{content.kind}{content.token_identity}{content.key_identity}{kms_digest(kms_key_arn)}{request_digest}"
-    )
+def version_id(content: VersionContent, kms_key_arn: str, request_digest: str, *, keeps_others: bool = False) -> str:
+    kind = content.kind.upper() if keeps_others else content.kind
+    return f"{PREFIX}{kind}{content.token_identity}{content.key_identity}{kms_digest(kms_key_arn)}{request_digest}"
 
 
 def parse_version_id(value: str | None) -> VersionContent | None:
@@ -78,10 +79,15 @@ def parse_version_id(value: str | None) -> VersionContent | None:
     if value is None or (value[: len(PREFIX)], len(value)) not in ((PREFIX, _LENGTH), (LEGACY_PREFIX, _LEGACY_LENGTH)):
         return None
     body = value[len(PREFIX) :]
-    kind = body[0]
+    kind = body[0].lower() if value.startswith(PREFIX) else body[0]
     if kind not in ("g", "u"):
         return None
     return VersionContent(kind, body[1:17], body[17:33])
+
+
+def keeps_other_keys(value: str | None) -> bool:
+    """Written for an adopted secret: later writes keep the other keys of its JSON document."""
+    return value is not None and parse_version_id(value) is not None and value[len(PREFIX)].isupper()
 
 
 def recorded_kms_digest(value: str | None) -> str | None:
