@@ -9,6 +9,8 @@ import string
 import uuid
 from typing import Any
 
+from access_token_secret.version import VERSION
+
 from harness.cloudformation import Stack
 from tests.integration.conftest import Aws
 
@@ -56,6 +58,7 @@ def test_create_stores_a_generated_token_under_the_key_arn_with_the_documented_p
         "KmsKeyArn": kms_key,
         "VersionId": next(v for v, s in secret["VersionIdsToStages"].items() if "AWSCURRENT" in s),
         "HeaderName": "X-Origin-Token",
+        "ProviderVersion": VERSION,
     }
     assert response.body["NoEcho"] is False
     assert secret["Name"].startswith(f"mediatailor/{stack.name}/Token-")

@@ -20,6 +20,7 @@ from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
 from ..service import AccessTokenSecretService, Result
+from ..version import VERSION
 from .envelope import (
     Envelope,
     destination_problem,
@@ -63,6 +64,7 @@ def _deliver(url: str, body: bytes) -> bool:
 
 _SERVICE: AccessTokenSecretService | None = None
 _INIT_FAILURE: str | None = None
+logger.info("provider starting", extra={"provider_version": VERSION})  # once per cold start
 try:
     _SERVICE = build_service(os.environ)
 except ProviderError as error:
@@ -81,6 +83,7 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
         "SecretStringKey": props.secret_string_key,
         "KmsKeyArn": result.kms_key_arn,
         "VersionId": outcome.version_id or "",
+        "ProviderVersion": VERSION,
     }
     if props.header_name is not None:
         data["HeaderName"] = props.header_name
