@@ -143,7 +143,7 @@ class AccessTokenSecretService:
         if found.deleted_date is not None and is_reclaimable_by(tags, identity):
             return None, found  # the reclaim rule needs no consent
         check_consent(tags, identity, desired.name)
-        adoption = Adoption(kms_key_arn=self._customer_key_arn(found.kms_key_id))
+        adoption = Adoption(kms_key_arn=self._customer_key_arn(found.kms_key_id, checked=desired.kms_key_arn))
         check_key(adoption, desired.kms_key_arn, desired.name)
         if props.access_token is not None:
             return adoption, found  # the template supplies the token
@@ -153,10 +153,13 @@ class AccessTokenSecretService:
         token, problem = stored_token(self._secrets.read_string(found.arn), props.secret_string_key)
         return replace(adoption, token=token, problem=problem), found
 
-    def _customer_key_arn(self, kms_key_id: str | None) -> str | None:
-        """The ARN of a secret's key when it is customer managed (``None``: AWS managed)."""
+    def _customer_key_arn(self, kms_key_id: str | None, *, checked: str) -> str | None:
+        """The ARN of a secret's key when it is customer managed (``None``: AWS managed).
+        ``checked`` is the template's key, already described and found usable."""
         if not kms_key_id or kms_key_id.startswith("alias/aws/"):
             return None
+        if kms_key_id == checked:
+            return checked
         facts = describe_key(self._kms, kms_key_id)
         return facts.arn if facts.key_manager == "CUSTOMER" else None
 
