@@ -4,7 +4,8 @@ PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
-SAM := $(SAM_VENV)/bin/sam
+# An installed SAM CLI works too: make build SAM=sam (then nothing is installed for it).
+SAM ?= $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 BUILD_DIR := .aws-sam/build
 # sam build resolves the function's runtime (python3.13) from PATH.
@@ -33,13 +34,15 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
-$(BUILD_DIR)/template.yaml: $(SAM_VENV)/.installed template.yaml functions/Makefile functions/requirements.txt $(shell find functions -name '*.py')
+SAM_DEPENDENCY := $(if $(filter $(SAM_VENV)/bin/sam,$(SAM)),$(SAM_VENV)/.installed)
+
+$(BUILD_DIR)/template.yaml: $(SAM_DEPENDENCY) template.yaml functions/Makefile functions/requirements.txt $(shell find functions -name '*.py')
 	PATH="$(SAM_PATH)" $(SAM) build --template-file template.yaml --build-dir $(BUILD_DIR)
 	touch $@
 
 build: $(BUILD_DIR)/template.yaml
 
-validate: $(SAM_VENV)/.installed
+validate: $(SAM_DEPENDENCY)
 	PATH="$(SAM_PATH)" AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml
 
 cfn-lint: venv

@@ -18,7 +18,8 @@ SAMPLE_PARAMETERS = {
     "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "AccessToken": "operator-supplied-token-01",
     "ChannelId": "live-channel",
-    "OriginBaseUrl": "https://abc123.mediapackage.us-east-1.amazonaws.com",
+    "ChannelGroupName": "live",
+    "ChannelName": "live-channel",
 }
 
 
@@ -51,3 +52,13 @@ def test_the_operator_example_passes_its_no_echo_parameter_as_the_token() -> Non
     assert props.access_token is not None
     assert props.access_token.reveal() == SAMPLE_PARAMETERS["AccessToken"]
     assert not props.generated
+
+
+def test_the_mediapackage_v2_example_follows_its_cdn_authorization_convention() -> None:
+    props = parse_properties(example_properties("mediapackage-v2-cdn-authorization.yaml"), name_prefix="mediatailor/")
+
+    assert props.token_format is TokenFormat.UUID, (
+        "36 characters: within MediaPackage v2's 8-256 and MediaTailor's 8-128"
+    )
+    assert props.secret_string_key == "MediaPackageV2CDNIdentifier"
+    assert props.header_name == "X-MediaPackageV2-CDNIdentifier"

@@ -81,3 +81,24 @@ def test_every_example_bounds_how_long_cloudformation_waits() -> None:
         resources = load_template(path)["Resources"].values()
         custom = [r for r in resources if r["Type"] == "Custom::MediaTailorAccessTokenSecret"]
         assert [int(r["Properties"]["ServiceTimeout"]) for r in custom] == [150], path.name
+
+
+def test_the_optional_failure_alarm_watches_the_metric_the_provider_emits() -> None:
+    template = _provider()
+    alarm = template["Resources"]["FailureAlarm"]
+    environment = template["Resources"]["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+    stats = [m["MetricStat"]["Metric"] for m in alarm["Properties"]["Metrics"] if "MetricStat" in m]
+
+    assert alarm["Condition"] == "AlarmOnFailures"
+    assert template["Parameters"]["FailureAlarmTopicArn"]["Default"] == ""
+    assert {s["Namespace"] for s in stats} == {environment["POWERTOOLS_METRICS_NAMESPACE"]}
+    assert {s["MetricName"] for s in stats} == {"Failed"}
+    assert {d["Value"] for s in stats for d in s["Dimensions"] if d["Name"] == "service"} == {
+        environment["POWERTOOLS_SERVICE_NAME"]
+    }
+    assert sorted(d["Value"] for s in stats for d in s["Dimensions"] if d["Name"] == "RequestType") == [
+        "Create",
+        "Delete",
+        "Unprocessed",
+        "Update",
+    ]
