@@ -39,9 +39,10 @@ def test_the_template_turns_lambdas_retries_off() -> None:
 def _create_that_times_out(
     lam: AsyncLambda, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> Stack:
-    """CreateSecret hangs past the 9 s deadline (then fails): the timer answers FAILED at 1 s,
+    """CreateSecret hangs past the 9 s deadline (then fails, inside botocore's 10 s read
+    timeout, so it is not retried): the timer answers FAILED at 1 s (8 s margin),
     CloudFormation's rollback Delete finds nothing, and the invocation counts as timed out."""
-    proxy_calls.inject(Fault("CreateSecret", delay_s=9.5, times=1, code="ValidationException", status=400))
+    proxy_calls.inject(Fault("CreateSecret", delay_s=9.1, times=1, code="ValidationException", status=400))
     stack = CloudFormation(lam.invoke, listener).new_stack("media-retry")
     responses = stack.create_stack({"Token": props(kms_key)})
     assert [r.status for r in responses] == ["FAILED"]
