@@ -286,3 +286,16 @@ def test_adopt_existing_secret_needs_a_secret_name(stack: Stack, kms_key: str) -
 
     assert created.status == "FAILED"
     assert "AdoptExistingSecret needs SecretName" in created.reason
+
+
+def test_an_update_can_move_a_resource_onto_a_consented_secret(stack: Stack, aws: Aws, kms_key: str) -> None:
+    first = stack.create("Token", {"KmsKeyId": kms_key, "SecretStringKey": KEY}).physical_id
+    arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
+
+    updated, cleanup = stack.update_stack({"Token": props(kms_key)})
+
+    assert updated[0].ok, updated[0].reason
+    assert updated[0].physical_id == arn
+    assert aws.token(arn, KEY) == TOKEN, "the adopted secret keeps its own token"
+    assert [(c.request_type, c.ok) for c in cleanup] == [("Delete", True)]
+    assert "DeletedDate" in aws.secret(first)
