@@ -11,6 +11,7 @@ from access_token_secret.plan.properties import (
     Tag,
     parse_deletion_options,
     parse_properties,
+    service_timeout,
 )
 from access_token_secret.tokens import AccessToken, TokenFormat
 
@@ -158,3 +159,11 @@ def test_properties_that_are_not_an_object_are_refused() -> None:
 )
 def test_delete_reads_its_options_leniently(raw: object, expected: DeletionOptions) -> None:
     assert parse_deletion_options(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [({"ServiceTimeout": "30"}, 30), ({"ServiceTimeout": 3600}, 3600), ({"ServiceTimeout": "0"}, None), ({}, None)],
+)
+def test_the_timer_reads_service_timeout_as_the_model_validates_it(raw: dict[str, object], seconds: int | None) -> None:
+    assert service_timeout(raw) == seconds

@@ -35,16 +35,6 @@ def _text(event: Mapping[str, object], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def service_timeout_of(properties: object) -> float | None:
-    """``ServiceTimeout`` (1-3600 s): how long CloudFormation waits for this answer.
-
-    An unreadable value is ``None`` here; the properties model reports it as invalid.
-    """
-    value = properties.get("ServiceTimeout") if isinstance(properties, Mapping) else None
-    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    return float(text) if text.isdigit() and 1 <= int(text) <= 3600 else None
-
-
 def response_url_of(event: object) -> str:
     return _text(event, "ResponseURL") if isinstance(event, Mapping) else ""
 

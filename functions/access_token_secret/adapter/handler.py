@@ -19,6 +19,7 @@ from ..errors import InvalidPropertiesError, ProviderConfigurationError, Provide
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
+from ..plan.properties import service_timeout
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
 from .envelope import (
@@ -27,7 +28,6 @@ from .envelope import (
     envelope_problem,
     parse_envelope,
     response_url_of,
-    service_timeout_of,
 )
 from .resource import ProviderResource
 from .response import ResponseDestinations, build_body, deliver
@@ -111,7 +111,7 @@ class _Request:
             failure_physical_id=self.failure_physical_id,
             deliver=_deliver,
             deadline_margin_s=DEADLINE_MARGIN_S,
-            service_timeout_s=service_timeout_of(envelope.properties),
+            service_timeout_s=service_timeout(envelope.properties),
             init_failure_reason=_INIT_FAILURE if service is None else None,
         )
 
@@ -239,11 +239,9 @@ def _answer_unprocessed(event: object, problem: str) -> None:
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> None:
     url = response_url_of(event)
-    refused = _DESTINATIONS.refused_host(url) if url else None
-    if refused is not None:
+    if url and _DESTINATIONS.refuses(url):
         # Not CloudFormation's response bucket: a forged event. Act on nothing, answer no one.
         count_outcome("Unprocessed", "FAILED")
-        logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": refused})
         return
     problem = envelope_problem(event)
     if problem is None:

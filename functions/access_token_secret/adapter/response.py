@@ -79,6 +79,14 @@ class ResponseDestinations:
             {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{self.region}.{suffix}", f"{bucket}.s3-{self.region}.{suffix}"}
         )
 
+    def refuses(self, url: str) -> bool:
+        """Whether ``url`` must get no PUT; the warning names its host, never the URL (the
+        query string is a signature)."""
+        host = self.refused_host(url)
+        if host is not None:
+            logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": host})
+        return host is not None
+
     def refused_host(self, url: str) -> str | None:
         """The host to name in a warning when ``url`` is not allowed, else ``None``."""
         try:
@@ -114,13 +122,10 @@ def deliver(
 ) -> bool:
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
 
-    A URL outside ``destinations`` gets nothing (the warning names its host, never the URL:
-    the query string is a signature). The Content-Type header is sent empty: the URL is signed
+    A URL outside ``destinations`` gets nothing. The Content-Type header is sent empty: the URL is signed
     without one, and S3 rejects a request whose headers differ from what was signed.
     """
-    refused = destinations.refused_host(url)
-    if refused is not None:
-        logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": refused})
+    if destinations.refuses(url):
         return False
     parts = urlsplit(url)
     for attempt in range(1, attempts + 1):

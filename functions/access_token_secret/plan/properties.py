@@ -376,6 +376,15 @@ def try_parse_properties(raw: object, *, name_prefix: str) -> SecretProperties |
         return None
 
 
+def service_timeout(raw: object) -> int | None:
+    """CloudFormation's ``ServiceTimeout`` (1-3600 s), read the way the model validates it;
+    ``None`` when absent or unreadable (the model then reports it). The adapter arms its timer
+    with it before the rest of the properties are checked."""
+    value = raw.get("ServiceTimeout") if isinstance(raw, Mapping) else None
+    seconds = _parse_int(value) if value is not None else None
+    return seconds if seconds is not None and 1 <= seconds <= MAX_SERVICE_TIMEOUT else None
+
+
 def parse_deletion_options(raw: object) -> DeletionOptions:
     """Best effort: an unreadable value falls back to the safe default (7-day recovery)."""
     if not isinstance(raw, Mapping):
