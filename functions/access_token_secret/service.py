@@ -1,11 +1,18 @@
 """The provider's use cases: properties -> observe -> plan -> apply, with no CloudFormation
-format and no boto3 in sight (the adapter and the AWS layer own those)."""
+format and no boto3 in sight (the adapter and the AWS layer own those).
+
+This module only observes and applies; every decision is a function in :mod:`.plan` of what
+was observed. An observation is DescribeSecret, plus what the planner asks for on top
+(:func:`~.plan.labels.reads_needed`, :func:`~.plan.labels.listing_needed`). When a write finds
+its name or its VersionId already taken (a redelivered or concurrent copy of the event), the
+secret is observed a second time and the plan made again from that.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .aws.apply import Applier, Outcome, Progress
 from .aws.kms import describe_key
@@ -13,7 +20,6 @@ from .aws.secretsmanager import SecretsManager
 from .errors import (
     AlreadyExistsError,
     AwsCallError,
-    KmsKeyError,
     ProviderConfigurationError,
     ScheduledForDeletionError,
 )
@@ -23,13 +29,15 @@ from .plan.adoption import Adoption, check_consent, check_key, stored_token
 from .plan.context import ProviderSettings, ResourceIdentity
 from .plan.desired import Desired
 from .plan.keys import key_replaced, usable_key_arn
+from .plan.labels import Request, listing_needed, reads_needed
 from .plan.naming import (
+    cannot_be_ours,
     default_secret_name,
     is_owned_by,
     is_reclaimable_by,
     is_secret_reference,
-    key_bound_secret_name,
     outside_prefix_problem,
+    secret_name_after_update,
 )
 from .plan.planner import plan_converge, plan_delete
 from .plan.properties import (
@@ -39,9 +47,14 @@ from .plan.properties import (
     try_parse_properties,
 )
 from .plan.state import SecretState
+from .plan.versions import recorded_kms_digest
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
+
+_Describe = Callable[[str], "SecretState | None"]
+# A plan is made at most this often per request: first observation, then once after each race.
+MAX_OBSERVATIONS: Final = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,15 @@ def secret_reference(physical_id: str) -> str | None:
     timed-out call created) or a marker containing ``#``, which no secret name can hold.
     """
     return physical_id if is_secret_reference(physical_id) else None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The secret a request converges and what it knows about it."""
+
+    observed: SecretState | None
+    donor: SecretState | None = None
+    same_secret: bool = False
 
 
 class AccessTokenSecretService:
@@ -86,51 +108,21 @@ class AccessTokenSecretService:
         key_arn = usable_key_arn(describe_key(self._kms, props.kms_key_id), self._settings.region)
         return Desired(props=props, identity=identity, name=self.desired_name(props, identity), kms_key_arn=key_arn)
 
-    def _apply(self, plan: Plan, desired: Desired, observed: SecretState | None, progress: Progress) -> Result:
-        logger.info("plan", extra={"actions": plan.summary(), "note": plan.note, "secret_name": desired.name})
-        outcome = Applier(self._secrets, progress).run(
-            plan,
-            arn=observed.arn if observed else None,
-            name=observed.name if observed else desired.name,
-            current_version=observed.current_version if observed else None,
-        )
-        return Result(outcome=outcome, props=desired.props, kms_key_arn=desired.kms_key_arn)
+    # Observation ------------------------------------------------------------------------
 
-    def _converge(
-        self,
-        desired: Desired,
-        progress: Progress,
-        *,
-        observed: SecretState | None,
-        old: SecretProperties | None = None,
-        donor: SecretState | None = None,
-    ) -> Result:
-        """Plan and apply; if CreateSecret finds the name taken, look at it and plan again."""
-        adoption = None
-        if observed is not None:
-            adoption, observed = self._adoption(desired, observed)
-        if adoption is not None:
-            # A failed adoption must not hand CloudFormation's rollback Delete a secret that
-            # existed before this stack: the failure names nothing (see the adapter).
-            progress.mark_adopting()
-        plan = plan_converge(desired, observed, old=old, donor=donor, adoption=adoption)
-        try:
-            return self._apply(plan, desired, observed, progress)
-        except (AlreadyExistsError, ScheduledForDeletionError):
-            if observed is not None:
-                raise
-        # The name is taken: a redelivered event, a name in its recovery window, or a foreign
-        # secret. Only now is the secret described, which keeps the common Create at 3 calls.
-        found = self._secrets.describe(desired.name)
-        if found is None:
-            raise AlreadyExistsError(
-                f"Secret name {desired.name[:80]} is taken but cannot be described; retry the stack operation",
-                operation="secretsmanager:CreateSecret",
-                code="ResourceExistsException",
-            )
-        if is_owned_by(found.tag_map(), desired.identity):
-            progress.record_secret(found.arn)
-        return self._converge(desired, progress, observed=found, old=old, donor=donor)
+    def _learn(self, request: Request, observed: SecretState, donor: SecretState | None) -> SecretState:
+        """What the planner needs beyond DescribeSecret. A secret in its recovery window answers
+        no read; the planner then treats what it cannot know as not there (a write)."""
+        if observed.deleted_date is not None:
+            return observed
+        keys = (request.props.secret_string_key, *request.also_keys)
+        values = tuple(
+            (version, self._secrets.read_token(observed.arn, version_id=version, keys=keys))
+            for version in reads_needed(request, observed)
+        )
+        listed = listing_needed(request, observed, donor)
+        unlabelled = self._secrets.unlabelled_versions(observed.arn) if listed else None
+        return replace(observed, values=values or observed.values, unlabelled=unlabelled)
 
     def _adoption(self, desired: Desired, found: SecretState) -> tuple[Adoption | None, SecretState]:
         """What adopting ``found`` needs, when the template asks for it and the secret is not
@@ -163,9 +155,68 @@ class AccessTokenSecretService:
         facts = describe_key(self._kms, kms_key_id)
         return facts.arn if facts.key_manager == "CUSTOMER" else None
 
+    # Converging ---------------------------------------------------------------------------
+
+    def _converge(self, desired: Desired, progress: Progress, target: _Target, old: SecretProperties | None) -> Result:
+        """Observe, plan, apply; after a race (the name or the VersionId taken), observe again."""
+        observed = target.observed
+        for _ in range(MAX_OBSERVATIONS):
+            adoption = None
+            if observed is not None:
+                adoption, observed = self._adoption(desired, observed)
+                request = Request(desired, old=old, same_secret=target.same_secret)
+                observed = self._learn(request, observed, target.donor)
+            if adoption is not None:
+                # A failed adoption must not hand CloudFormation's rollback Delete a secret that
+                # existed before this stack: the failure names nothing (see the adapter).
+                progress.mark_adopting()
+            plan = plan_converge(
+                desired, observed, old=old, donor=target.donor, adoption=adoption, same_secret=target.same_secret
+            )
+            try:
+                return self._apply(plan, desired, observed, progress)
+            except (AlreadyExistsError, ScheduledForDeletionError) as error:
+                raced = observed is None or error.operation == "secretsmanager:PutSecretValue"
+                if not raced:
+                    raise
+                logger.info("observing again", extra={"after": error.operation, "code": error.code})
+            observed = self._observe_again(desired, observed, progress)
+        raise AlreadyExistsError(
+            f"Secret {desired.name[:80]} kept changing while this request ran; retry the stack operation",
+            operation="secretsmanager:DescribeSecret",
+            code="Conflict",
+        )
+
+    def _observe_again(self, desired: Desired, observed: SecretState | None, progress: Progress) -> SecretState:
+        # The name is taken: a redelivered event, a name in its recovery window, or a foreign
+        # secret; or a concurrent copy of this event wrote this request's VersionId first.
+        # Only now is the secret described, which keeps the common Create at 3 calls.
+        found = self._secrets.describe(observed.arn if observed is not None else desired.name)
+        if found is None:
+            raise AlreadyExistsError(
+                f"Secret name {desired.name[:80]} is taken but cannot be described; retry the stack operation",
+                operation="secretsmanager:CreateSecret",
+                code="ResourceExistsException",
+            )
+        if observed is None and is_owned_by(found.tag_map(), desired.identity):
+            progress.record_secret(found.arn)
+        return found if observed is None else replace(found, values=observed.values)
+
+    def _apply(self, plan: Plan, desired: Desired, observed: SecretState | None, progress: Progress) -> Result:
+        logger.info("plan", extra={"actions": plan.summary(), "note": plan.note, "secret_name": desired.name})
+        outcome = Applier(self._secrets, progress, known=dict(observed.values) if observed else {}).run(
+            plan,
+            arn=observed.arn if observed else None,
+            name=observed.name if observed else desired.name,
+            current_version=observed.current_version if observed else None,
+        )
+        return Result(outcome=outcome, props=desired.props, kms_key_arn=desired.kms_key_arn)
+
+    # Requests -------------------------------------------------------------------------------
+
     def create(self, identity: ResourceIdentity, raw_props: object, progress: Progress) -> Result:
         desired = self._desired(self.properties(raw_props), identity)
-        return self._converge(desired, progress, observed=None)
+        return self._converge(desired, progress, _Target(observed=None), old=None)
 
     def update(
         self,
@@ -189,60 +240,52 @@ class AccessTokenSecretService:
         current = describe(reference) if reference else None
         donor = current if current is not None and is_owned_by(current.tag_map(), identity) else None
         if donor is not None:
-            desired = replace(desired, name=self._name_after_update(desired, donor, old, describe))
+            desired = replace(desired, name=self._name_after_update(desired, donor, describe))
         if current is not None and current.name == desired.name:
-            return self._converge(desired, progress, observed=current, old=old)
+            return self._converge(desired, progress, _Target(current, same_secret=old is not None), old)
         # A new name (replacement), or the secret vanished: converge the secret of that name.
         # CloudFormation deletes the old PhysicalResourceId afterwards when the ARN changes.
         target = describe(desired.name)
         if target is not None and is_owned_by(target.tag_map(), identity):
             progress.record_secret(target.arn)
-        return self._converge(desired, progress, observed=target, old=old, donor=donor)
+        return self._converge(desired, progress, _Target(target, donor=donor), old)
 
-    def _name_after_update(
-        self,
-        desired: Desired,
-        current: SecretState,
-        old: SecretProperties | None,
-        describe: Callable[[str], SecretState | None],
-    ) -> str:
-        """The name of the secret this Update converges, given the owned secret it replaces.
-
-        A new key means a new secret (see :func:`key_replaced`): its new ARN is what makes
-        CloudFormation update the source location, and MediaTailor then grants itself the new
-        key. Every other update keeps the name, so secrets made by earlier releases keep theirs.
-        """
-        props, identity, key = desired.props, desired.identity, desired.kms_key_arn
-        replaced = key_replaced(key, current, props=props, old=old)
-        if props.secret_name is not None:
-            if replaced and current.name == props.secret_name:
-                raise KmsKeyError(
-                    f"KmsKeyId changed but SecretName stayed {props.secret_name[:80]}: MediaTailor only picks up "
-                    "a new key through a new secret; change KmsKeyId and SecretName together"
-                )
-            return desired.name
+    def _name_after_update(self, desired: Desired, current: SecretState, describe: _Describe) -> str:
+        identity, key = desired.identity, desired.kms_key_arn
         prefix = self._settings.name_prefix
-        first = default_secret_name(identity, prefix)
-        keyed = key_bound_secret_name(identity, prefix, key)
-        if not replaced and current.name in (first, keyed):
-            return current.name
-        # The first secret (Create's name) when it is free or still holds this key (a rollback,
-        # a change undone); otherwise the secret named for this key.
-        if current.name != first:
-            found = describe(first)
-            if found is None or (found.kms_key_id == key and is_reclaimable_by(found.tag_map(), identity)):
-                return first
+
+        def first() -> tuple[str | None, Mapping[str, str]] | None:
+            found = describe(default_secret_name(identity, prefix))
+            return (found.kms_key_id, found.tag_map()) if found is not None else None
+
+        replaced = key_replaced(key, current, self._key_arn_of(current, checked=key))
         if replaced:
             logger.info("key change: the secret is replaced", extra={"kms_key_arn": key})
-        return keyed
+        return secret_name_after_update(
+            wanted=desired.props.secret_name,
+            identity=identity,
+            prefix=prefix,
+            kms_key_arn=key,
+            current_name=current.name,
+            replaced=replaced,
+            first=first,
+        )
+
+    def _key_arn_of(self, secret: SecretState, *, checked: str) -> str | None:
+        """The secret's key as an ARN (DescribeSecret returns KmsKeyId as it was given), looked
+        up only when no version records the key the provider wrote for (see ``key_replaced``)."""
+        key_id = secret.kms_key_id
+        recorded = any(recorded_kms_digest(v) for v in secret.labelled_versions())
+        if key_id is None or key_id.startswith("arn:") or recorded:
+            return key_id
+        return self._customer_key_arn(key_id, checked=checked)
 
     def delete(self, identity: ResourceIdentity, physical_id: str, raw_props: object) -> Plan:
-        reference = self._reachable_reference(physical_id)
-        if reference is None:
-            plan = Plan("", (), note="placeholder PhysicalResourceId; nothing was created")
+        if cannot_be_ours(physical_id, self._settings.name_prefix):
+            plan = Plan("", (), note="the PhysicalResourceId names no secret this provider made")
             logger.info("plan", extra={"actions": [], "note": plan.note})
             return plan
-        observed = self._secrets.describe(reference)
+        observed = self._secrets.describe(self._reachable_reference(physical_id) or physical_id)
         plan = plan_delete(identity, parse_deletion_options(raw_props), observed)
         logger.info("plan", extra={"actions": plan.summary(), "note": plan.note})
         try:

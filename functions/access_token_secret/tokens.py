@@ -17,6 +17,7 @@ from typing import Final
 MIN_LENGTH: Final = 8
 MAX_LENGTH: Final = 128
 DEFAULT_LENGTH: Final = 32
+UUID_LENGTH: Final = 36  # a UUID in its canonical text form
 _ALPHANUMERIC: Final = string.ascii_letters + string.digits
 _MASK: Final = "****"
 

@@ -99,9 +99,11 @@ def test_a_one_step_rotation_leaves_a_window_where_the_origin_refuses_the_token(
 # Semantics --------------------------------------------------------------------------------
 
 
-def test_staging_writes_only_a_pending_version_in_four_calls(
+def test_staging_writes_only_a_pending_version_in_five_calls(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
+    """Before generating a token, the versions that lost every label are listed: a rollback of
+    a re-staging or an un-staging must find the token the origin was told (1.1: 4 calls)."""
     arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
     current = token_at(aws, arn, "AWSCURRENT")
     proxy_calls.clear()
@@ -112,6 +114,7 @@ def test_staging_writes_only_a_pending_version_in_four_calls(
     assert sorted(proxy_calls.recorder.calls) == [
         "DescribeKey",
         "DescribeSecret",
+        "ListSecretVersionIds",
         "PutResourcePolicy",
         "PutSecretValue",
     ]

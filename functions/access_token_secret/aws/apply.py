@@ -23,8 +23,7 @@ from ..plan.actions import (
     PromoteVersion,
     PutResourcePolicy,
     PutSecretValue,
-    ReadCurrentToken,
-    ReadStagedTokens,
+    ReportTokens,
     RestoreSecret,
     SuppliedToken,
     TagSecret,
@@ -34,7 +33,7 @@ from ..plan.actions import (
     UpdateSecret,
 )
 from ..plan.policy import resource_policy
-from ..plan.staging import PENDING
+from ..plan.state import PENDING
 from ..tokens import AccessToken, generate_token
 from .secretsmanager import SecretsManager, secret_string
 
@@ -87,9 +86,13 @@ class Outcome:
 class Applier:
     """Runs each action through the method named after it (``_create_secret`` for CreateSecret)."""
 
-    def __init__(self, secrets: SecretsManager, progress: Progress) -> None:
+    def __init__(
+        self, secrets: SecretsManager, progress: Progress, *, known: dict[str, AccessToken] | None = None
+    ) -> None:
         self._secrets = secrets
         self._progress = progress
+        # Tokens by VersionId: read while observing, or written by this run (never read twice).
+        self._known: dict[str, AccessToken] = dict(known or {})
         self._keys: tuple[str, ...] = ()
         self._steps: dict[type[Action], Callable[[Any, Outcome], None]] = {
             CreateSecret: self._create_secret,
@@ -103,8 +106,7 @@ class Applier:
             TagSecret: lambda a, out: self._secrets.tag(out.arn, a.tags),
             UntagSecret: lambda a, out: self._secrets.untag(out.arn, a.keys),
             PutResourcePolicy: lambda _, out: self._secrets.put_policy(out.arn, resource_policy(out.arn)),
-            ReadCurrentToken: self._read_current_token,
-            ReadStagedTokens: self._read_staged_tokens,
+            ReportTokens: self._report_tokens,
             DeleteSecret: self._delete_secret,
         }
 
@@ -133,6 +135,7 @@ class Applier:
 
     def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
         outcome.token = self._token(action.source)
+        self._known[action.version_id] = outcome.token
         outcome.arn, outcome.version_id = self._secrets.create(
             name=action.name,
             kms_key_arn=action.kms_key_arn,
@@ -160,6 +163,7 @@ class Applier:
             version_id=action.version_id,
             stages=action.stages,
         )
+        self._known[action.version_id] = token
         if action.pending:
             outcome.pending_token = token
         else:
@@ -169,18 +173,18 @@ class Applier:
         self._secrets.promote(outcome.arn, version_id=action.version_id, from_version_id=action.from_version_id)
         outcome.version_id = action.version_id
 
-    def _read_current_token(self, _: ReadCurrentToken, outcome: Outcome) -> None:
-        outcome.token = self._secrets.read_token(outcome.arn, keys=self._keys)
+    def _token_of(self, arn: str, version_id: str) -> AccessToken:
+        if version_id not in self._known:
+            self._known[version_id] = self._secrets.read_token(arn, version_id=version_id, keys=self._keys)
+        return self._known[version_id]
 
-    def _read_staged_tokens(self, action: ReadStagedTokens, outcome: Outcome) -> None:
-        if action.pending_version is not None and outcome.pending_token is None:
-            outcome.pending_token = self._secrets.read_token(
-                outcome.arn, version_id=action.pending_version, keys=self._keys
-            )
-        if action.previous_version is not None:
-            outcome.previous_token = self._secrets.read_token(
-                outcome.arn, version_id=action.previous_version, keys=self._keys
-            )
+    def _report_tokens(self, action: ReportTokens, outcome: Outcome) -> None:
+        if action.current is None:
+            outcome.token = self._secrets.read_token(outcome.arn, keys=self._keys)
+        else:
+            outcome.token = self._token_of(outcome.arn, action.current)
+        outcome.pending_token = self._token_of(outcome.arn, action.pending) if action.pending else None
+        outcome.previous_token = self._token_of(outcome.arn, action.previous) if action.previous else None
 
     def _delete_secret(self, action: DeleteSecret, outcome: Outcome) -> None:
         # Gone between DescribeSecret and now: the goal is reached.

@@ -73,7 +73,25 @@ class SecretsManager:
                 SecretVersion(version, tuple(stages)) for version, stages in found.get("VersionIdsToStages", {}).items()
             ),
             deleted_date=found.get("DeletedDate"),
+            rotation_enabled=bool(found.get("RotationEnabled")),
         )
+
+    def unlabelled_versions(self, secret_id: str) -> tuple[str, ...]:
+        """Versions that lost every staging label and are not yet pruned (DescribeSecret lists
+        only labelled ones)."""
+        found: list[str] = []
+        token: str | None = None
+        while True:
+            with aws_call("secretsmanager:ListSecretVersionIds"):
+                page = (
+                    self._client.list_secret_version_ids(SecretId=secret_id, IncludeDeprecated=True, NextToken=token)
+                    if token
+                    else self._client.list_secret_version_ids(SecretId=secret_id, IncludeDeprecated=True)
+                )
+            found.extend(v["VersionId"] for v in page.get("Versions", []) if not v.get("VersionStages"))
+            token = page.get("NextToken")
+            if not token:
+                return tuple(found)
 
     def create(
         self,

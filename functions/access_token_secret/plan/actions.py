@@ -111,16 +111,14 @@ class PutResourcePolicy:
 
 
 @dataclass(frozen=True)
-class ReadCurrentToken:
-    """Only when ``ReturnAccessToken`` asks for a token that this request does not write."""
+class ReportTokens:
+    """``ReturnAccessToken`` only: the tokens of the versions that carry AWSCURRENT, AWSPENDING
+    and AWSPREVIOUS once the plan has run (``None``: no such version). A token this request
+    wrote or already read is not read again."""
 
-
-@dataclass(frozen=True)
-class ReadStagedTokens:
-    """``ReturnAccessToken`` only: the pending and previous tokens this request did not write."""
-
-    pending_version: str | None
-    previous_version: str | None
+    current: str | None
+    pending: str | None
+    previous: str | None
 
 
 @dataclass(frozen=True)
@@ -139,8 +137,7 @@ Action = (
     | TagSecret
     | UntagSecret
     | PutResourcePolicy
-    | ReadCurrentToken
-    | ReadStagedTokens
+    | ReportTokens
     | DeleteSecret
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..errors import KmsKeyError
 from .naming import arn_region
-from .properties import SecretProperties
 from .state import KeyFacts, SecretState
 from .versions import kms_digest, recorded_kms_digest
 
@@ -31,21 +30,19 @@ def usable_key_arn(facts: KeyFacts, region: str) -> str:
     return facts.arn
 
 
-def key_replaced(
-    desired_key_arn: str, observed: SecretState, *, props: SecretProperties, old: SecretProperties | None
-) -> bool:
+def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: str | None) -> bool:
     """Whether the template now asks for another key than the one MediaTailor was granted.
 
     MediaTailor reads a secret's key and creates its KMS grant only when a source location is
     created or updated (MediaTailor user guide, access token authentication), so the secret it
     reads must never move to another key in place. The reference is the key the provider last
-    wrote the value for (recorded in AWSCURRENT's VersionId), not the key the secret has now: a
-    key changed by hand is drift, and is put back in place. Without a record (a version written
-    by an earlier release or by hand) a changed ``KmsKeyId`` property decides.
+    wrote a value for (recorded in the VersionIds of AWSCURRENT, else AWSPREVIOUS or AWSPENDING),
+    not the key the secret has now: a key changed by hand is drift, and is put back in place.
+    Without any record (versions written by release 1.0 or by hand) the secret's own key,
+    resolved to its ARN (``observed_key_arn``), is the key MediaTailor was granted.
     """
-    recorded = recorded_kms_digest(observed.current_version)
-    if recorded is not None:
-        return recorded != kms_digest(desired_key_arn)
-    if observed.kms_key_id == desired_key_arn:
-        return False
-    return old is None or old.kms_key_id != props.kms_key_id
+    for version in observed.labelled_versions():
+        recorded = recorded_kms_digest(version)
+        if recorded is not None:
+            return recorded != kms_digest(desired_key_arn)
+    return observed_key_arn != desired_key_arn

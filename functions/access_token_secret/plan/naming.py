@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
+from ..errors import KmsKeyError
 from .context import ResourceIdentity
 
 TAG_PREFIX: Final = "mediatailor-access-token-secret:"
@@ -119,3 +120,61 @@ def outside_prefix_problem(reference: str, prefix: str) -> str | None:
 def arn_region(arn: str) -> str | None:
     parts = arn.split(":")
     return parts[3] if len(parts) > 5 and parts[0] == "arn" else None
+
+
+def secret_name_after_update(
+    *,
+    wanted: str | None,
+    identity: ResourceIdentity,
+    prefix: str,
+    kms_key_arn: str,
+    current_name: str,
+    replaced: bool,
+    first: Callable[[], tuple[str | None, Mapping[str, str]] | None],
+) -> str:
+    """The name of the secret an Update converges, given the owned secret it leaves.
+
+    ``wanted`` is the template's ``SecretName``; ``replaced`` whether the key MediaTailor was
+    granted changed (see :func:`access_token_secret.plan.keys.key_replaced`); ``first`` looks up
+    the resource's first secret (Create's generated name): its key and tags, ``None`` if absent.
+
+    ============================================  =====================================
+    situation                                     name
+    ============================================  =====================================
+    SecretName given, key replaced, same name     refused: a new key needs a new secret
+    SecretName given                              SecretName
+    key kept, on Create's name or the key's name  the name it has
+    the first secret is free, or holds this key   Create's name (a change undone, or a
+    and is this resource's                        rollback)
+    otherwise                                     the name bound to this key
+    ============================================  =====================================
+
+    A new key means a new secret: its new ARN makes CloudFormation update the source location,
+    and MediaTailor then grants itself the new key. Every other update keeps the name, so
+    secrets made by earlier releases keep theirs.
+    """
+    if wanted is not None:
+        if replaced and current_name == wanted:
+            raise KmsKeyError(
+                f"KmsKeyId changed but SecretName stayed {wanted[:80]}: MediaTailor only picks up "
+                "a new key through a new secret; change KmsKeyId and SecretName together"
+            )
+        return wanted
+    first_name = default_secret_name(identity, prefix)
+    keyed = key_bound_secret_name(identity, prefix, kms_key_arn)
+    if not replaced and current_name in (first_name, keyed):
+        return current_name
+    if current_name != first_name:
+        found = first()
+        if found is None or (found[0] == kms_key_arn and is_reclaimable_by(found[1], identity)):
+            return first_name
+    return keyed
+
+
+def cannot_be_ours(physical_id: str, prefix: str) -> bool:
+    """A Delete's PhysicalResourceId that names no secret this provider could have made: not a
+    secret reference at all, or a bare name outside the prefix (a failed Create answers with
+    the intended name, always under the prefix; every success answers with the ARN)."""
+    if not is_secret_reference(physical_id):
+        return True
+    return not _SECRET_ARN.fullmatch(physical_id) and not physical_id.startswith(prefix)

@@ -13,68 +13,23 @@ from .actions import (
     CreateSecret,
     DeleteSecret,
     Plan,
-    PromoteVersion,
     PutResourcePolicy,
     PutSecretValue,
-    ReadCurrentToken,
-    ReadStagedTokens,
+    ReportTokens,
     RestoreSecret,
-    ReusedToken,
     SuppliedToken,
     TagSecret,
-    TokenSource,
     UntagSecret,
     UpdateSecret,
 )
 from .adoption import ADOPT_TAG, Adoption, check_consent, check_key
 from .context import ResourceIdentity
-from .desired import Desired, exact_version, fresh_source, same_token_version, written_for
+from .desired import Desired
+from .labels import NEXT, VALUE, Request, Settled, new_version, settle, settle_current
 from .naming import is_owned_by, is_reclaimable_by
 from .properties import DeletionOptions, SecretProperties
-from .staging import pending_actions, supplied_pending_to_promote, surviving_pending
-from .state import PREVIOUS, SecretState
-from .versions import content_of, keeps_other_keys, parse_version_id, version_id
-
-
-def _value_actions(
-    desired: Desired,
-    state: SecretState,
-    *,
-    old: SecretProperties | None,
-    key_changed: bool,
-    donor: SecretState | None,
-    others_from: str | None,
-) -> tuple[Action, ...]:
-    props = desired.props
-    content = content_of(props)
-    new_version = version_id(
-        content, desired.kms_key_arn, desired.identity.digest("value"), keeps_others=others_from is not None
-    )
-    current = state.current_version
-    if current == new_version:
-        return ()  # this very request already wrote it (redelivered event)
-    # A source location may still ask for the previous JSON key until CloudFormation updates it.
-    also_keys = (old.secret_string_key,) if old is not None and old.secret_string_key != props.secret_string_key else ()
-    write_source: TokenSource
-    if props.access_token is not None:
-        unchanged = parse_version_id(current) == content and old is not None and old.access_token == props.access_token
-        if unchanged and not key_changed:
-            return ()
-        staged = supplied_pending_to_promote(desired, state, old)
-        if staged is not None and not key_changed and not also_keys:
-            return (PromoteVersion(staged, current),)
-        write_source = SuppliedToken(props.access_token)
-    else:
-        if parse_version_id(current) == content and not key_changed:
-            return ()
-        exact = exact_version(state, content)
-        if exact is not None and not key_changed and not also_keys and written_for(exact, desired.kms_key_arn):
-            return (PromoteVersion(exact, current),)
-        same_token = exact or same_token_version(state, content)
-        write_source = (
-            ReusedToken(state.arn, same_token) if same_token is not None else fresh_source(desired, content, donor)
-        )
-    return (PutSecretValue(write_source, props.secret_string_key, new_version, also_keys, others_from=others_from),)
+from .state import PENDING, SecretState
+from .versions import keeps_other_keys
 
 
 def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
@@ -128,34 +83,21 @@ def plan_converge(
     old: SecretProperties | None = None,
     donor: SecretState | None = None,
     adoption: Adoption | None = None,
+    same_secret: bool = False,
 ) -> Plan:
     """Actions that make the secret named ``desired.name`` match ``desired``.
 
     ``observed`` is that secret as described (``None``: assumed absent), ``old`` the previous
-    properties of an Update, ``donor`` the secret being replaced (to carry a generated token
-    over to the new name), ``adoption`` what the service found in a secret whose owner
-    consented to this resource taking it over.
+    properties of an Update, ``donor`` the secret being left (its tokens are carried over, read,
+    never moved), ``adoption`` what the service found in a secret whose owner consented to this
+    resource taking it over, ``same_secret`` whether ``observed`` is the secret the event's
+    PhysicalResourceId names (see :class:`~.labels.Request`). Token decisions: :mod:`.labels`.
     """
     props = desired.props
-    content = content_of(props)
-    token_keys = (props.secret_string_key, *(_old_key(props, old)))
-    others_from: str | None
+    request = Request(desired, old=old, same_secret=same_secret and observed is not None)
+    token_keys = (props.secret_string_key, *request.also_keys)
     if observed is None:
-        others_from = donor.arn if donor is not None and keeps_other_keys(donor.current_version) else None
-        create = CreateSecret(
-            name=desired.name,
-            kms_key_arn=desired.kms_key_arn,
-            description=props.description,
-            tags=tuple(sorted(desired.tags().items())),
-            source=fresh_source(desired, content, donor),
-            secret_string_key=props.secret_string_key,
-            version_id=version_id(
-                content, desired.kms_key_arn, desired.identity.digest("value"), keeps_others=others_from is not None
-            ),
-            others_from=others_from,
-        )
-        _, staging = pending_actions(desired, None, (create,), old=old, donor=donor, others_from=others_from)
-        return Plan(desired.name, (create, *staging, PutResourcePolicy()), note="create", token_keys=token_keys)
+        return _plan_create(request, donor, token_keys)
     actions: list[Action] = list(_ownership_actions(desired, observed, adoption))
     key_changed = observed.kms_key_id != desired.kms_key_arn
     description_changed = observed.description != props.description
@@ -166,30 +108,55 @@ def plan_converge(
                 description=props.description if description_changed else None,
             )
         )
+    adopted = adoption is not None or keeps_other_keys(observed.current_version)
+    others_from = observed.arn if adopted else None
     if adoption is not None:
-        value = _adopted_value(desired, observed, adoption)
-        others_from = observed.arn
+        value = _adopted_value(request, observed, adoption)
     else:
-        others_from = observed.arn if keeps_other_keys(observed.current_version) else None
-        value = _value_actions(
-            desired, observed, old=old, key_changed=key_changed, donor=donor, others_from=others_from
-        )
-    unstage, staging = pending_actions(desired, observed, value, old=old, donor=donor, others_from=others_from)
-    actions.extend((*unstage, *value, *staging))
+        value = settle_current(request, observed, donor, adopted=adopted, others_from=others_from)
+    settled = settle(request, observed, donor, value=value, adopted=adopted, others_from=others_from)
+    actions.extend(settled.actions)
     actions.extend(_tag_actions(desired, observed, old))
     actions.append(PutResourcePolicy())
     if props.return_access_token:
-        actions.extend(_reads(observed, value, staging))
+        actions.append(_report(settled))
     return Plan(observed.arn, tuple(actions), note="adopt" if adoption else "converge", token_keys=token_keys)
 
 
-def _old_key(props: SecretProperties, old: SecretProperties | None) -> tuple[str, ...]:
-    return (old.secret_string_key,) if old is not None and old.secret_string_key != props.secret_string_key else ()
+def _plan_create(request: Request, donor: SecretState | None, token_keys: tuple[str, ...]) -> Plan:
+    desired = request.desired
+    props = desired.props
+    adopted = donor is not None and keeps_other_keys(donor.current_version)
+    others_from = donor.arn if donor is not None and adopted else None
+    source, written = new_version(request.current, request, None, donor, purpose=VALUE, adopted=adopted)
+    actions: list[Action] = [
+        CreateSecret(
+            name=desired.name,
+            kms_key_arn=desired.kms_key_arn,
+            description=props.description,
+            tags=tuple(sorted(desired.tags().items())),
+            source=source,
+            secret_string_key=props.secret_string_key,
+            version_id=written,
+            others_from=others_from,
+        )
+    ]
+    pending = None
+    if request.pending is not None:
+        next_source, pending = new_version(request.pending, request, None, donor, purpose=NEXT, adopted=adopted)
+        actions.append(
+            PutSecretValue(next_source, props.secret_string_key, pending, stages=(PENDING,), others_from=others_from)
+        )
+    actions.append(PutResourcePolicy())
+    if props.return_access_token:
+        actions.append(ReportTokens(current=written, pending=pending, previous=None))
+    return Plan(desired.name, tuple(actions), note="create", token_keys=token_keys)
 
 
-def _adopted_value(desired: Desired, state: SecretState, adoption: Adoption) -> tuple[Action, ...]:
+def _adopted_value(request: Request, state: SecretState, adoption: Adoption) -> tuple[Action, ...]:
     """The token the secret holds (or the template's ``AccessToken``), written once under a
     provider VersionId that marks the secret as adopted; its other JSON keys are kept."""
+    desired = request.desired
     props = desired.props
     token = props.access_token or adoption.token
     if token is None:
@@ -197,27 +164,15 @@ def _adopted_value(desired: Desired, state: SecretState, adoption: Adoption) -> 
             f"Cannot adopt {desired.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
             "parameter) so that the origin keeps working, as no token is generated for an adopted secret"
         )
-    written = version_id(content_of(props), desired.kms_key_arn, desired.identity.digest("value"), keeps_others=True)
+    _, written = new_version(request.current, request, None, None, purpose=VALUE, adopted=True)
     if state.current_version == written:
         return ()
     return (PutSecretValue(SuppliedToken(token), props.secret_string_key, written, others_from=state.arn),)
 
 
-def _reads(state: SecretState, value: tuple[Action, ...], staging: tuple[Action, ...]) -> tuple[Action, ...]:
-    """``ReturnAccessToken``: read what this request does not write, as AWSCURRENT, AWSPENDING
-    and AWSPREVIOUS will be after the writes (``value`` is at most one action)."""
-    rewritten = any(isinstance(a, PutSecretValue) for a in value)
-    reads: list[Action] = [] if rewritten else [ReadCurrentToken()]
-    post_current = next((a.version_id for a in value if isinstance(a, (PutSecretValue, PromoteVersion))), None)
-    pending = (
-        None
-        if staging
-        else surviving_pending(state, post_current=post_current or state.current_version, rewritten=rewritten)
-    )
-    previous = state.current_version if value else state.version_with_stage(PREVIOUS)
-    if pending is not None or previous is not None:
-        reads.append(ReadStagedTokens(pending_version=pending, previous_version=previous))
-    return tuple(reads)
+def _report(settled: Settled) -> ReportTokens:
+    pending = settled.pending if settled.pending != settled.current else None
+    return ReportTokens(current=settled.current, pending=pending, previous=settled.previous)
 
 
 def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..tokens import AccessToken
+
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
+PENDING = "AWSPENDING"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class SecretState:
     tags: tuple[tuple[str, str], ...] = ()
     versions: tuple[SecretVersion, ...] = field(default=())
     deleted_date: datetime | None = None
+    rotation_enabled: bool = False
+    # What the service learnt beyond DescribeSecret, when the planner asked for it: tokens read
+    # from versions (supplied tokens are never fingerprinted), and the versions that lost every
+    # label (ListSecretVersionIds with IncludeDeprecated; ``None``: not listed).
+    values: tuple[tuple[str, AccessToken], ...] = ()
+    unlabelled: tuple[str, ...] | None = None
+
+    def value_of(self, version_id: str) -> AccessToken | None:
+        return next((token for version, token in self.values if version == version_id), None)
 
     def tag_map(self) -> dict[str, str]:
         return dict(self.tags)

@@ -1,43 +1,63 @@
 """Secret version IDs that record what they hold, so no value has to be read to compare.
 
 Every version the provider writes gets a ``ClientRequestToken`` (which becomes its VersionId)
-of the form ``mtats2`` + kind + token identity + JSON-key identity + KMS key identity +
-request digest:
+laid out by one of the schemes below. The layout is a stored format: releases read what earlier
+releases wrote, so the table, the digests and their salts are frozen (golden fixtures in
+``tests/fixtures`` replay what 1.0 and 1.1 stored).
+
+=======  ======  ====  ==============  ===============  ==========  ==============
+scheme   length  kind  token identity  JSON-key ident.  KMS digest  request digest
+=======  ======  ====  ==============  ===============  ==========  ==============
+mtats1   55      1     16 hex          16 hex           (none)      16 hex
+mtats2   63      1     16 hex          16 hex           8 hex       16 hex
+=======  ======  ====  ==============  ===============  ==========  ==============
 
 * kind ``g``: a generated token; its identity is a digest of (RotationId, TokenFormat,
-  TokenLength), none of which is secret. Rolling back a RotationId change finds the version
-  that holds the earlier token by this identity and makes it current again.
+  TokenLength), none of which is secret. The RotationId alone names the token: a version
+  matches a RotationId whatever format and length it was generated with (see
+  :func:`generated_identities`), so changing TokenFormat or TokenLength never rotates.
 * kind ``u``: a token supplied in the template; its identity is *not* derived from the token
   (a digest of a short token could be brute-forced by anyone allowed to DescribeSecret), so
-  it is all zeros and supplied tokens are compared through the event's old properties.
+  it is all zeros, and which supplied token a version holds is known only by reading it or
+  because this very request wrote it.
 * the kind in upper case (``G``, ``U``): the secret was adopted, and every write keeps the
-  other keys of its JSON document (a hand-made secret may hold more than the token).
-* JSON-key identity: a digest of ``SecretStringKey``.
-* KMS key identity: 8 hex characters of a digest of the key ARN the template asked for when the
-  version was written. This is the key MediaTailor was last told about (see
-  :func:`access_token_secret.plan.keys.key_replaced`), and the key a version may be promoted
-  under without re-encrypting it.
-* request digest: the same for a redelivered event, so a duplicate request writes nothing new
-  (Secrets Manager ignores a repeated token with the same value).
-
-The result is 63 characters; Secrets Manager accepts 32-64. Releases before 1.1 wrote
-``mtats1`` IDs (55 characters, no KMS key identity); they are still read.
+  other keys of its JSON document. Secrets Manager keeps a ClientRequestToken's case in the
+  VersionId it returns (its API reference defines VersionId as the ClientRequestToken given).
+* KMS digest: a digest of the key ARN the template asked for when the version was written:
+  the key MediaTailor was last told about, and the key a version may be promoted under.
+* request digest: a digest of (stack ID, logical ID, RequestId, purpose), the same for a
+  redelivered event, so a duplicate request writes nothing new (Secrets Manager ignores a
+  repeated ClientRequestToken with the same value) and a version written by this very request
+  is recognised.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
 
+from ..tokens import MAX_LENGTH, MIN_LENGTH, UUID_LENGTH, TokenFormat
 from .properties import SecretProperties
 
 PREFIX: Final = "mtats2"
 LEGACY_PREFIX: Final = "mtats1"
-_SUPPLIED_IDENTITY: Final = "0" * 16
-_KMS_DIGEST_LENGTH: Final = 8
-_LEGACY_LENGTH: Final = len(LEGACY_PREFIX) + 1 + 16 * 3
-_LENGTH: Final = len(PREFIX) + 1 + 16 * 2 + _KMS_DIGEST_LENGTH + 16
+SUPPLIED_IDENTITY: Final = "0" * 16
+
+
+@dataclass(frozen=True)
+class Scheme:
+    prefix: str
+    kms_digest_length: int
+
+    @property
+    def length(self) -> int:
+        return len(self.prefix) + 1 + 16 + 16 + self.kms_digest_length + 16
+
+
+SCHEMES: Final = (Scheme(LEGACY_PREFIX, 0), Scheme(PREFIX, 8))
+WRITTEN: Final = SCHEMES[-1]
 
 
 def _digest(*parts: str) -> str:
@@ -45,7 +65,23 @@ def _digest(*parts: str) -> str:
 
 
 def kms_digest(kms_key_arn: str) -> str:
-    return _digest("kms", kms_key_arn)[:_KMS_DIGEST_LENGTH]
+    return _digest("kms", kms_key_arn)[: WRITTEN.kms_digest_length]
+
+
+def json_key_identity(secret_string_key: str) -> str:
+    return _digest("key", secret_string_key)
+
+
+def generated_identity(rotation_id: str, token_format: TokenFormat, length: int) -> str:
+    return _digest("gen", rotation_id, token_format.value, str(length))
+
+
+@cache
+def generated_identities(rotation_id: str) -> frozenset[str]:
+    """Every identity a token generated for ``rotation_id`` may carry, whatever its format."""
+    lengths = range(MIN_LENGTH, MAX_LENGTH + 1)
+    alphanumeric = (generated_identity(rotation_id, TokenFormat.ALPHANUMERIC, n) for n in lengths)
+    return frozenset((*alphanumeric, generated_identity(rotation_id, TokenFormat.UUID, UUID_LENGTH)))
 
 
 @dataclass(frozen=True)
@@ -61,11 +97,22 @@ class VersionContent:
         return self.kind == "g"
 
 
+@dataclass(frozen=True)
+class ParsedVersion:
+    """Every field of a provider-written VersionId."""
+
+    scheme: str
+    content: VersionContent
+    adopted: bool
+    kms_digest: str | None  # None: not recorded (mtats1)
+    request_digest: str
+
+
 def content_of(props: SecretProperties) -> VersionContent:
-    key_identity = _digest("key", props.secret_string_key)
+    key_identity = json_key_identity(props.secret_string_key)
     if props.access_token is not None:
-        return VersionContent("u", _SUPPLIED_IDENTITY, key_identity)
-    token_identity = _digest("gen", props.rotation_id, props.token_format.value, str(props.token_length))
+        return VersionContent("u", SUPPLIED_IDENTITY, key_identity)
+    token_identity = generated_identity(props.rotation_id, props.token_format, props.token_length)
     return VersionContent("g", token_identity, key_identity)
 
 
@@ -74,26 +121,41 @@ def version_id(content: VersionContent, kms_key_arn: str, request_digest: str, *
     return f"{PREFIX}{kind}{content.token_identity}{content.key_identity}{kms_digest(kms_key_arn)}{request_digest}"
 
 
+def parse(value: str | None) -> ParsedVersion | None:
+    """The fields of a provider-written VersionId; ``None`` for anyone else's."""
+    if value is None:
+        return None
+    scheme = next((s for s in SCHEMES if value.startswith(s.prefix) and len(value) == s.length), None)
+    if scheme is None:
+        return None
+    body = value[len(scheme.prefix) :]
+    kind = body[0]
+    if kind.lower() not in ("g", "u") or (scheme.prefix == LEGACY_PREFIX and kind.isupper()):
+        return None
+    kms_end = 33 + scheme.kms_digest_length
+    return ParsedVersion(
+        scheme=scheme.prefix,
+        content=VersionContent(kind.lower(), body[1:17], body[17:33]),
+        adopted=kind.isupper(),
+        kms_digest=body[33:kms_end] if scheme.kms_digest_length else None,
+        request_digest=body[kms_end:],
+    )
+
+
 def parse_version_id(value: str | None) -> VersionContent | None:
     """The content recorded in a provider-written VersionId; ``None`` for anyone else's."""
-    if value is None or (value[: len(PREFIX)], len(value)) not in ((PREFIX, _LENGTH), (LEGACY_PREFIX, _LEGACY_LENGTH)):
-        return None
-    body = value[len(PREFIX) :]
-    kind = body[0].lower() if value.startswith(PREFIX) else body[0]
-    if kind not in ("g", "u"):
-        return None
-    return VersionContent(kind, body[1:17], body[17:33])
+    parsed = parse(value)
+    return parsed.content if parsed is not None else None
 
 
 def keeps_other_keys(value: str | None) -> bool:
     """Written for an adopted secret: later writes keep the other keys of its JSON document."""
-    return value is not None and parse_version_id(value) is not None and value[len(PREFIX)].isupper()
+    parsed = parse(value)
+    return parsed is not None and parsed.adopted
 
 
 def recorded_kms_digest(value: str | None) -> str | None:
     """The KMS key identity a version was written for; ``None`` when it was not recorded
     (an earlier release's version, or one written by hand)."""
-    if parse_version_id(value) is None or value is None or not value.startswith(PREFIX):
-        return None
-    start = len(PREFIX) + 1 + 32
-    return value[start : start + _KMS_DIGEST_LENGTH]
+    parsed = parse(value)
+    return parsed.kms_digest if parsed is not None else None
