@@ -87,9 +87,21 @@ def test_the_optional_failure_alarm_watches_the_metric_the_provider_emits() -> N
     template = _provider()
     alarm = template["Resources"]["FailureAlarm"]
     environment = template["Resources"]["ProviderFunction"]["Properties"]["Environment"]["Variables"]
-    stats = [m["MetricStat"]["Metric"] for m in alarm["Properties"]["Metrics"] if "MetricStat" in m]
+    metrics = [m["MetricStat"]["Metric"] for m in alarm["Properties"]["Metrics"] if "MetricStat" in m]
+    stats = [m for m in metrics if m["Namespace"] != "AWS/Lambda"]
+    (dropped,) = [m for m in metrics if m["Namespace"] == "AWS/Lambda"]
 
     assert alarm["Condition"] == "AlarmOnFailures"
+    # Requests Lambda discarded unrun: what a dead-letter queue would hold, without the payload
+    # (Lambda Developer Guide, asynchronous invocation metrics).
+    assert dropped == {
+        "Namespace": "AWS/Lambda",
+        "MetricName": "AsyncEventsDropped",
+        "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": "ProviderFunction"}}],
+    }
+    ids = [m["Id"] for m in alarm["Properties"]["Metrics"] if "MetricStat" in m]
+    (expression,) = [m["Expression"] for m in alarm["Properties"]["Metrics"] if "Expression" in m]
+    assert expression == f"SUM([{', '.join(ids)}])"
     assert template["Parameters"]["FailureAlarmTopicArn"]["Default"] == ""
     assert {s["Namespace"] for s in stats} == {environment["POWERTOOLS_METRICS_NAMESPACE"]}
     assert {s["MetricName"] for s in stats} == {"Failed"}
