@@ -60,6 +60,12 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=10):
             pass
 
+    def seed(self, value: int) -> None:
+        """Seed moto's random IDs: after a reset, its first KMS key then always gets one ARN."""
+        request = urllib.request.Request(f"{self.url}/moto-api/seed?a={value}", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
     def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()
