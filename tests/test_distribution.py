@@ -136,3 +136,15 @@ def test_the_repository_links_nowhere_outside_itself_but_public_documentation() 
             if target.startswith("http"):
                 continue
             assert (path.parent / target).exists(), f"{path.name} links to {target}"
+
+
+def test_every_environment_variable_the_template_sets_or_the_code_reads_is_in_the_reference() -> None:
+    from access_token_secret.adapter import response
+
+    text = (ROOT / "docs" / "reference.md").read_text()
+    body = text.split("## Provider environment variables\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", body, flags=re.MULTILINE))
+    variables = provider_template()["Resources"]["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert documented == set(variables) | {response.ALLOWED_HOSTS_VARIABLE}
+    assert variables[response.DNS_SUFFIX_VARIABLE] == {"Ref": "AWS::URLSuffix"}
