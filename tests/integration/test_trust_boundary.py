@@ -251,3 +251,29 @@ def test_the_sample_events_urls_name_their_own_request(name: str) -> None:
     for sample in (event, moved):
         key = unquote(urlsplit(sample["ResponseURL"]).path[1:])
         assert key == f"{sample['StackId']}|{sample['LogicalResourceId']}|{sample['RequestId']}"
+
+
+def test_a_forged_event_at_another_teams_provider_cannot_touch_this_teams_secret(
+    stack: Stack, kms_key: str, aws: Any, listener: ResponseListener, proxy_calls: Any
+) -> None:
+    """Per-team providers (examples/per-team-provider.yaml): team B may invoke its own provider
+    with team A's StackId, LogicalResourceId and secret ARN; that provider refuses before any AWS
+    call, because the secret is outside its SecretNamePrefix (and its role could not reach it)."""
+    properties = {"KmsKeyId": kms_key, "SecretStringKey": "K"}
+    create = stack.event("Create", "Token", properties)
+    invoke_in_process_of_its_own(ROOT / "functions", create, SECRET_NAME_PREFIX="video-a/mediatailor/")
+    team_a_secret = listener.wait_for(create["ResponseURL"]).body["PhysicalResourceId"]
+    assert aws.secret(team_a_secret)["Name"].startswith("video-a/mediatailor/")
+    token = aws.token(team_a_secret, "K")
+    forged = stack.event("Delete", "Token", properties, physical_id=team_a_secret)
+    calls_before = len(proxy_calls.recorder.calls)
+    assert calls_before > 0, "the provider's calls in its own process go through the recording proxy"
+
+    invoke_in_process_of_its_own(ROOT / "functions", forged, SECRET_NAME_PREFIX="video-b/mediatailor/")
+
+    answer = listener.wait_for(forged["ResponseURL"]).body
+    assert answer["Status"] == "FAILED"
+    assert "outside the provider's SecretNamePrefix 'video-b/mediatailor/'" in answer["Reason"]
+    assert proxy_calls.recorder.calls[calls_before:] == []
+    assert "DeletedDate" not in aws.secret(team_a_secret)
+    assert aws.token(team_a_secret, "K") == token
