@@ -95,7 +95,7 @@ class Stack:
         event: dict[str, Any] = {
             "RequestType": request_type,
             "ServiceToken": self.cloud.service_token,
-            "ResponseURL": self.cloud.listener.new_url(self.name, request_id),
+            "ResponseURL": self.cloud.listener.new_url(self.stack_id, logical_id, request_id),
             "StackId": self.stack_id,
             "RequestId": request_id,
             "ResourceType": RESOURCE_TYPE,
@@ -121,7 +121,11 @@ class Stack:
         event_overrides: Mapping[str, Any] | None = None,
     ) -> Response:
         event = self.event(request_type, logical_id, properties, physical_id=physical_id, old_properties=old_properties)
-        event.update(event_overrides or {})
+        overrides = dict(event_overrides or {})
+        event.update(overrides)
+        if {"StackId", "LogicalResourceId", "RequestId"} & set(overrides) and "ResponseURL" not in overrides:
+            # CloudFormation's URL always names the request it belongs to.
+            event["ResponseURL"] = self.cloud.listener.url_for(event)
         return self.cloud.deliver(event, request_type, logical_id, self.log)
 
     # Single-resource operations -------------------------------------------------------

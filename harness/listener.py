@@ -8,14 +8,24 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .certs import TlsFiles
 
 MAX_BODY = 4096
+
+
+def response_path(stack_id: str, logical_id: str, request_id: str) -> str:
+    """The path of CloudFormation's response URL for a request: ``/`` and the object key
+    ``<StackId>|<LogicalResourceId>|<RequestId>``, percent-encoded the way CloudFormation
+    sends it (``:`` as ``%3A``, ``|`` as ``%7C``, the stack ARN's slashes kept; Lambda Developer
+    Guide, "Using AWS Lambda with CloudFormation", sample event). The provider answers no URL
+    whose key names another request."""
+    return "/" + quote(f"{stack_id}|{logical_id}|{request_id}", safe="/")
 
 
 @dataclass
@@ -111,12 +121,17 @@ class ResponseListener:
     def port(self) -> int:
         return int(self._server.server_address[1])
 
-    def new_url(self, stack_name: str, request_id: str) -> str:
+    def new_url(self, stack_id: str, logical_id: str, request_id: str) -> str:
+        """A pre-signed-style URL on this listener for that request (its key names it)."""
         signature = uuid.uuid4().hex
         return (
-            f"https://127.0.0.1:{self.port}/cloudformation-custom-resource-response/{stack_name}/{request_id}"
+            f"https://127.0.0.1:{self.port}{response_path(stack_id, logical_id, request_id)}"
             f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=7200&X-Amz-Signature={signature}"
         )
+
+    def url_for(self, event: Mapping[str, Any]) -> str:
+        """:meth:`new_url` for the request ``event`` describes."""
+        return self.new_url(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
 
     def responses_for(self, url: str) -> list[Received]:
         with self.store.condition:

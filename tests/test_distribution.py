@@ -66,9 +66,17 @@ def test_the_service_token_output_is_unconditional_and_only_its_export_name_depe
     assert template["Parameters"]["ServiceTokenExportName"]["Default"] == "mediatailor-access-token-secret-ServiceToken"
 
 
-def test_the_nested_example_translates_with_sam_and_passes_cfn_lint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+NESTED_PARAMETERS = {
+    "nested-provider.yaml": {"ServiceTokenExportName": ""},
+    "per-team-provider.yaml": {
+        "ServiceTokenExportName": "",
+        "SecretNamePrefix": {"Fn::Sub": "${Team}/mediatailor/"},
+        "InvokerPrincipalArn": {"Ref": "DeployerPrincipalArn"},
+    },
+}
+
+
+def translate(example: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The translator `sam validate` uses (aws-sam-translator), offline: a local Location needs
     no Serverless Application Repository call."""
     from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
@@ -79,11 +87,18 @@ def test_the_nested_example_translates_with_sam_and_passes_cfn_lint(
             return {"Policies": []}
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    translated = transform(load_template(ROOT / "examples" / "nested-provider.yaml"), {}, ManagedPolicyLoader(NoIam()))
+    return dict(transform(load_template(ROOT / "examples" / example), {}, ManagedPolicyLoader(NoIam())))
+
+
+@pytest.mark.parametrize("example", sorted(NESTED_PARAMETERS))
+def test_the_nested_examples_translate_with_sam_and_pass_cfn_lint(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    translated = translate(example, monkeypatch)
     # Laid out as in the repository, so cfn-lint finds the nested template at ../template.yaml.
     (tmp_path / "examples").mkdir()
     (tmp_path / "template.yaml").write_text((ROOT / "template.yaml").read_text())
-    path = tmp_path / "examples" / "nested-provider.translated.json"
+    path = tmp_path / "examples" / example.replace(".yaml", ".translated.json")
     path.write_text(json.dumps(translated))
     done = subprocess.run(
         # W3002: a local Location is meant for `sam package`/`sam deploy`, which upload it.
@@ -95,7 +110,7 @@ def test_the_nested_example_translates_with_sam_and_passes_cfn_lint(
 
     provider = translated["Resources"]["Provider"]
     assert provider["Type"] == "AWS::CloudFormation::Stack"
-    assert provider["Properties"]["Parameters"] == {"ServiceTokenExportName": ""}
+    assert provider["Properties"]["Parameters"] == NESTED_PARAMETERS[example]
     assert translated["Resources"]["OriginAccessToken"]["Properties"]["ServiceToken"] == {
         "Fn::GetAtt": ["Provider", "Outputs.ServiceToken"]
     }
@@ -136,3 +151,15 @@ def test_the_repository_links_nowhere_outside_itself_but_public_documentation() 
             if target.startswith("http"):
                 continue
             assert (path.parent / target).exists(), f"{path.name} links to {target}"
+
+
+def test_every_environment_variable_the_template_sets_or_the_code_reads_is_in_the_reference() -> None:
+    from access_token_secret.adapter import response
+
+    text = (ROOT / "docs" / "reference.md").read_text()
+    body = text.split("## Provider environment variables\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", body, flags=re.MULTILINE))
+    variables = provider_template()["Resources"]["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert documented == set(variables) | {response.ALLOWED_HOSTS_VARIABLE}
+    assert variables[response.DNS_SUFFIX_VARIABLE] == {"Ref": "AWS::URLSuffix"}

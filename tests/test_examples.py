@@ -15,6 +15,7 @@ from harness.templates import custom_resource_properties
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SAMPLE_PARAMETERS = {
     "DeployerPrincipalArn": "arn:aws:iam::123456789012:role/deployer",
+    "Team": "video-a",
     "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "AccessToken": "operator-supplied-token-01",
     "ChannelId": "live-channel",

@@ -70,7 +70,6 @@ def test_an_unexpected_exception_becomes_a_generic_reason(
     ("mutation", "reason"),
     [
         ({"RequestType": "Replace"}, "Malformed request: RequestType must be Create, Update or Delete"),
-        ({"StackId": ""}, "Malformed request: missing or empty StackId"),
         ({"RequestType": "Update"}, "Malformed request: Update without PhysicalResourceId"),
         ({"ResourceProperties": ["x"]}, "Malformed request: ResourceProperties must be an object"),
     ],
@@ -86,3 +85,17 @@ def test_malformed_events_are_answered_with_what_is_wrong(
     assert answer.body["Status"] == "FAILED"
     assert answer.body["Reason"] == reason
     assert answer.body["PhysicalResourceId"]
+
+
+@pytest.mark.parametrize("field", ["StackId", "LogicalResourceId", "RequestId"])
+def test_an_event_missing_a_part_of_its_request_key_gets_no_answer(
+    listener: ResponseListener, stack: Stack, invoke: Any, proxy_calls: Any, field: str
+) -> None:
+    """Every response URL's key is the request's StackId|LogicalResourceId|RequestId; without one
+    of them no URL can be shown to be this request's, so nothing is sent (1.1 answered FAILED)."""
+    event = _event(stack) | {field: ""}
+
+    invoke(event)
+
+    assert listener.responses_for(event["ResponseURL"]) == []
+    assert proxy_calls.recorder.calls == []

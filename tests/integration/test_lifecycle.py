@@ -364,7 +364,7 @@ def test_the_sample_events_drive_the_handler_through_create_update_and_delete(
 
     def send(name: str, **overrides: Any) -> dict[str, Any]:
         event = load_event(name, **overrides)
-        event["ResponseURL"] = listener.new_url("media-origin", event["RequestId"])
+        event["ResponseURL"] = listener.url_for(event)
         invoke(event)
         return dict(listener.wait_for(event["ResponseURL"]).body)
 

@@ -46,7 +46,7 @@ def update_event(arn: str, listener: Any, **properties: Any) -> dict[str, Any]:
         "OldResourceProperties": created["ResourceProperties"],
         "ResourceProperties": {**created["ResourceProperties"], **properties},
     }
-    event["ResponseURL"] = listener.new_url("media-origin", event["RequestId"])
+    event["ResponseURL"] = listener.url_for(event)
     return event
 
 

@@ -1,8 +1,9 @@
 """Random property maps, types, unicode, oversized and empty values, malformed events and forged
-envelopes (ResponseURL, ServiceToken, StackId) thrown at the real handler: each request whose
-ResponseURL is CloudFormation's (here: the allowed listener) gets exactly one response, no other
-URL ever receives a connection, the handler never raises, and a token never appears in a Reason
-or on stdout/stderr."""
+envelopes (ResponseURL, ServiceToken, StackId, and genuine response URLs of other requests
+relayed) thrown at the real handler: each request whose ResponseURL is CloudFormation's for that
+very request (here: the allowed listener, keyed by StackId|LogicalResourceId|RequestId) gets
+exactly one response, no other URL ever receives a connection, the handler never raises, and a
+token never appears in a Reason or on stdout/stderr."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from harness.listener import ResponseListener
 from tests.support.network import LOOPBACK_NAMES, connections
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/fuzz/11111111-2222-3333-4444-555555555555"
+OTHER_STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/attacker/99999999-2222-3333-4444-555555555555"
 
 scalars = st.one_of(
     st.none(),
@@ -43,14 +45,15 @@ def token_markers(draw: st.DrawFn) -> str:
     return f"TOKMARK{uuid.UUID(int=draw(st.integers(0, 2**128 - 1))).hex}{draw(st.text(max_size=150))}"
 
 
-def response_urls(url: str) -> st.SearchStrategy[str]:
-    """Mostly the listener's own URL; otherwise forgeries of it (none of which may get a PUT)."""
-    rest = url.split("://", 1)[1].split("/", 1)[1]
-    host = url.split("://", 1)[1].split("/", 1)[0]
+def response_urls(genuine: str, relayed: list[str]) -> st.SearchStrategy[str]:
+    """Mostly the request's own URL; otherwise forgeries of it, and genuine URLs of other
+    requests relayed here (none of which may get a PUT)."""
+    rest = genuine.split("://", 1)[1].split("/", 1)[1]
+    host = genuine.split("://", 1)[1].split("/", 1)[0]
     bucket = "cloudformation-custom-resource-response-useast1"
     return st.one_of(
-        st.just(url),
-        st.just(url),
+        st.just(genuine),
+        st.just(genuine),
         st.sampled_from(
             [
                 f"http://{host}/{rest}",
@@ -61,12 +64,14 @@ def response_urls(url: str) -> st.SearchStrategy[str]:
                 f"ftp://{host}/{rest}",
             ]
         ),
+        st.sampled_from(relayed),
         st.text(max_size=80),
     )
 
 
 @st.composite
-def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str]:
+def events(draw: st.DrawFn, listener: ResponseListener, kms_key: str) -> tuple[dict[str, Any], str, str]:
+    """An event, its token marker, and the URL that alone may be answered: the request's own."""
     properties: dict[str, Any] = draw(st.dictionaries(property_names, values, max_size=8))
     if draw(st.booleans()):
         properties.update(KmsKeyId=kms_key, SecretStringKey=draw(st.text(min_size=0, max_size=140)))
@@ -74,18 +79,25 @@ def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str
     if draw(st.booleans()):
         properties["AccessToken"] = token
     request_type = draw(st.sampled_from(["Create", "Update", "Delete", "Replace", "", None]))
+    stack_id = draw(st.sampled_from([STACK_ID, STACK_ID, STACK_ID.replace("123456789012", "999999999999"), "stack"]))
+    logical_id = draw(st.sampled_from(["Token", "T" * 255, "Other"]))
+    request_id = str(uuid.uuid4())
+    genuine = listener.new_url(stack_id, logical_id, request_id)
+    relayed = [
+        listener.new_url(OTHER_STACK_ID, logical_id, request_id),
+        listener.new_url(stack_id, "Relayed", request_id),
+        listener.new_url(stack_id, logical_id, str(uuid.uuid4())),
+    ]
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": draw(
             st.sampled_from([function_arn(), function_arn(), function_arn(name="other"), function_arn() + ":1", ""])
         ),
-        "ResponseURL": draw(response_urls(url)),
-        "StackId": draw(
-            st.sampled_from([STACK_ID, STACK_ID, STACK_ID.replace("123456789012", "999999999999"), "stack"])
-        ),
-        "RequestId": str(uuid.uuid4()),
+        "ResponseURL": draw(response_urls(genuine, relayed)),
+        "StackId": stack_id,
+        "RequestId": request_id,
         "ResourceType": "Custom::MediaTailorAccessTokenSecret",
-        "LogicalResourceId": draw(st.sampled_from(["Token", "T" * 255, "Other"])),
+        "LogicalResourceId": logical_id,
         "ResourceProperties": draw(st.sampled_from([properties, properties, "not-a-map", None])),
     }
     if request_type in ("Update", "Delete") or draw(st.booleans()):
@@ -105,7 +117,7 @@ def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str
         st.lists(st.sampled_from(["StackId", "RequestId", "LogicalResourceId", "ResponseURL"]), max_size=2)
     ):
         event.pop(field, None)
-    return event, token
+    return event, token, genuine
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
@@ -118,15 +130,15 @@ def events(draw: st.DrawFn, url: str, kms_key: str) -> tuple[dict[str, Any], str
 def test_any_event_gets_exactly_one_safe_answer(
     data: st.DataObject, listener: ResponseListener, kms_key: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    url = listener.new_url("fuzz", str(uuid.uuid4()))
-    event, token = data.draw(events(url, kms_key))
+    event, token, url = data.draw(events(listener, kms_key))
 
     with connections() as attempted:
         lambda_handler(event, LambdaContext(timeout_s=30))  # must not raise
 
     answers = listener.responses_for(url)
     assert all(host in LOOPBACK_NAMES for host, _ in attempted), "nothing left loopback"
-    if event.get("ResponseURL") == url:
+    names_its_request = all(event.get(field) for field in ("StackId", "LogicalResourceId", "RequestId"))
+    if event.get("ResponseURL") == url and names_its_request:
         assert len(answers) == 1
         body = answers[0].body
         assert body["Status"] in ("SUCCESS", "FAILED")

@@ -30,7 +30,7 @@ from .envelope import (
     response_url_of,
 )
 from .resource import ProviderResource
-from .response import ResponseDestinations, build_body, deliver
+from .response import ResponseDestinations, build_body, deliver, request_key
 
 T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
@@ -239,8 +239,9 @@ def _answer_unprocessed(event: object, problem: str) -> None:
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> None:
     url = response_url_of(event)
-    if url and _DESTINATIONS.refuses(url):
-        # Not CloudFormation's response bucket: a forged event. Act on nothing, answer no one.
+    if url and _DESTINATIONS.refuses(url, request_key(event)):
+        # Not CloudFormation's response bucket, or a genuine URL of another request (relayed):
+        # a forged event. Act on nothing, answer no one.
         count_outcome("Unprocessed", "FAILED")
         return
     problem = envelope_problem(event)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..logs import logger
 
@@ -47,48 +48,99 @@ def build_body(fields: Mapping[str, object]) -> bytes:
 
 
 ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
+DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
+_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+
+
+def request_key(fields: object) -> str | None:
+    """``<StackId>|<LogicalResourceId>|<RequestId>``: the object key of every response URL
+    CloudFormation hands out for that request; ``None`` if a part is missing."""
+    if not isinstance(fields, Mapping):
+        return None
+    parts = [fields.get(name) for name in ("StackId", "LogicalResourceId", "RequestId")]
+    if not all(isinstance(part, str) and part for part in parts):
+        return None
+    return "|".join(str(part) for part in parts)
+
+
+def _key_of(path: str) -> str | None:
+    """The S3 object key a virtual-hosted URL path names: the path without its leading slash,
+    percent-decoded once (as S3 does; ``%257C`` stays ``%7C``, which is not ``|``)."""
+    if not path.startswith("/"):
+        return None
+    try:
+        return unquote(path[1:], errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def partition_dns_suffix(environ: Mapping[str, str], region: str) -> str:
+    """The partition's DNS suffix: ``PARTITION_DNS_SUFFIX`` (the template passes
+    ``AWS::URLSuffix``); without it (a template older than 1.2) it is derived from the Region
+    as 1.1 did, which is right for the commercial, GovCloud and China partitions only."""
+    given = environ.get(DNS_SUFFIX_VARIABLE, "").strip().lower().strip(".")
+    if _DNS_NAME.fullmatch(given):
+        return given
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
 @dataclass(frozen=True)
 class ResponseDestinations:
-    """Where a response may go: CloudFormation's response bucket for this Region, over HTTPS.
+    """Where a response may go: CloudFormation's response bucket for this Region, over HTTPS,
+    under the key of the very request it answers.
 
     CloudFormation's pre-signed response URLs point at the bucket
     ``cloudformation-custom-resource-response-<region without dashes>`` (CloudFormation User
-    Guide, custom resources and VPC endpoints), virtual-hosted style. A response can carry the
-    token (``ReturnAccessToken``), so a URL anywhere else gets no PUT at all. Tests and the demo
-    widen the list with ``RESPONSE_URL_ALLOWED_HOSTS`` (comma-separated host names, still
-    HTTPS only); the provider's template never sets it.
+    Guide, custom resources and VPC endpoints), virtual-hosted style under the partition's DNS
+    suffix, and the object key is ``<StackId>|<LogicalResourceId>|<RequestId>``. A response can
+    carry the token (``ReturnAccessToken``), so a URL anywhere else gets no PUT at all, and so
+    does a genuine URL of another request (relayed from a stack of the invoker's own: its
+    signature is CloudFormation's, but the body would land under that other request). Tests and
+    the demo widen the hosts with ``RESPONSE_URL_ALLOWED_HOSTS`` (comma-separated host names,
+    still HTTPS, still the request's key); the provider's template never sets it.
     """
 
     region: str
     extra_hosts: frozenset[str] = frozenset()
+    dns_suffix: str = "amazonaws.com"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> ResponseDestinations:
         region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
         extra = (host.strip().lower() for host in environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
-        return cls(region=region, extra_hosts=frozenset(host for host in extra if host))
+        return cls(
+            region=region,
+            extra_hosts=frozenset(host for host in extra if host),
+            dns_suffix=partition_dns_suffix(environ, region),
+        )
 
     def bucket_hosts(self) -> frozenset[str]:
         if not self.region:
             return frozenset()
         bucket = f"cloudformation-custom-resource-response-{self.region.replace('-', '')}"
-        suffix = "amazonaws.com.cn" if self.region.startswith("cn-") else "amazonaws.com"
+        suffix = self.dns_suffix
         return frozenset(
             {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{self.region}.{suffix}", f"{bucket}.s3-{self.region}.{suffix}"}
         )
 
-    def refuses(self, url: str) -> bool:
-        """Whether ``url`` must get no PUT; the warning names its host, never the URL (the
-        query string is a signature)."""
+    def refuses(self, url: str, key: str | None) -> bool:
+        """Whether ``url`` must get no PUT when answering the request whose key is ``key``
+        (:func:`request_key`). The warning names the host, never the URL (its query string is a
+        signature, its path names a stack)."""
         host = self.refused_host(url)
         if host is not None:
             logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": host})
-        return host is not None
+            return True
+        if key is None or _key_of(urlsplit(url).path) != key:
+            logger.warning(
+                "response URL refused: its key is not this request's StackId|LogicalResourceId|RequestId",
+                extra={"rejected_host": (urlsplit(url).hostname or "")[:255]},
+            )
+            return True
+        return False
 
     def refused_host(self, url: str) -> str | None:
-        """The host to name in a warning when ``url`` is not allowed, else ``None``."""
+        """The host to name in a warning when ``url``'s host is not allowed, else ``None``."""
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -122,10 +174,15 @@ def deliver(
 ) -> bool:
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
 
-    A URL outside ``destinations`` gets nothing. The Content-Type header is sent empty: the URL is signed
-    without one, and S3 rejects a request whose headers differ from what was signed.
+    A URL outside ``destinations``, or one whose key is not the request ``body`` answers, gets
+    nothing. The Content-Type header is sent empty: the URL is signed without one, and S3 rejects
+    a request whose headers differ from what was signed.
     """
-    if destinations.refuses(url):
+    try:
+        answered = json.loads(body)
+    except ValueError:
+        answered = None
+    if destinations.refuses(url, request_key(answered)):
         return False
     parts = urlsplit(url)
     for attempt in range(1, attempts + 1):
