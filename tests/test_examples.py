@@ -54,12 +54,15 @@ def test_every_example_passes_the_properties_model(template: str) -> None:
         ("mediapackage-v2-cdn-authorization.yaml", "MediaPackageV2CDNIdentifier", "X-MediaPackageV2-CDNIdentifier"),
     ],
 )
-def test_the_mediapackage_examples_follow_the_cdn_authorization_convention(template: str, key: str, header: str) -> None:
+def test_the_mediapackage_examples_follow_the_cdn_authorization_convention(
+    template: str, key: str, header: str
+) -> None:
     """MediaPackage UG (v1 "CDN authorization in AWS Elemental MediaPackage"; v2 "Troubleshoot
     MediaPackage CDN authorization errors"): the JSON key and header each version reads. Both
     secrets use them: MediaTailor sends one, MediaPackage reads the other."""
-    mediatailors = parse_properties(example_properties(template, "CdnIdentifier"), name_prefix="mediatailor/")
-    mediapackages = parse_properties(example_properties(template, "MediaPackageCdnIdentifier"), name_prefix="mediatailor/")
+    found = every_example_properties(template)
+    mediatailors = parse_properties(found["CdnIdentifier"], name_prefix="mediatailor/")
+    mediapackages = parse_properties(found["MediaPackageCdnIdentifier"], name_prefix="mediatailor/")
 
     assert mediatailors.token_format is TokenFormat.UUID, "36 characters: within 8-128 (v1, MediaTailor) and 8-256 (v2)"
     assert mediatailors.secret_string_key == mediapackages.secret_string_key == key
