@@ -19,12 +19,16 @@ from typing import Any
 
 import boto3
 
+from .clock import SimulatedClock
 from .cloudformation import CloudFormation, Response
+from .delivery import Cdn
 from .emulator import FAKE_ACCOUNT
 from .environment import REGION, start_local_aws
 from .example_stack import CUSTOM, EXAMPLE, Check, ExampleStack
 from .lambda_context import LambdaContext
+from .mediapackage_stack import V1_EXAMPLE, MediaPackageExample, Step
 from .mediatailor import MediaTailor, Origin
+from .origins import OriginServer
 
 STAGED = EXAMPLE.with_name("staged-rotation-origin-check.yaml")
 
@@ -57,7 +61,7 @@ class Story:
         location = self.example.location
         label = "" if check.after.endswith(("OriginAccessToken", "Delete")) else check.after
         if check.after.endswith("OriginTokenCheck"):
-            print(f"  {label:<36} the origin now accepts the previous, current and next token")
+            print(f"  {label:<36} WAF: manifests need the previous, current or next token; segments pass")
             label = ""
         if check.after.endswith("SourceLocation") and location is not None:
             key = str(self.example.mediatailor.describe_secret_key(location.secret_arn))
@@ -71,6 +75,8 @@ class Story:
         fetch = check.fetch
         status = fetch.status if fetch.status is not None else "-"
         print(f"  {label:<36} fetch: {status} {fetch.header_name or '-'}: **** ({fetch.cause})")
+        for answer in check.segments:
+            print(f"  {'':<36} viewer's segment via the CDN: {answer.status} ({answer.cause})")
 
     def step(
         self, title: str, action: Callable[[], object], expected: Callable[[], bool], *, refused: tuple[str, ...] = ()
@@ -83,7 +89,7 @@ class Story:
         action()
         elapsed = time.perf_counter() - started
         calls = self._calls()
-        failed = tuple(check.after for check in self.example.checks[first:] if not check.fetch.ok)
+        failed = tuple(check.after for check in self.example.checks[first:] if not check.ok)
         verdict = failed == refused and expected()
         summary = ", ".join(f"{name} x{count}" for name, count in sorted(calls.items()))
         print(f"  provider's AWS calls: {sum(calls.values())} ({summary}); {elapsed * 1000:.0f} ms")
@@ -95,15 +101,17 @@ class Story:
 def _zero_downtime_rotation(
     *,
     local: Any,
-    origin: Origin,
+    origin: OriginServer,
     invoke: Callable[[dict[str, Any]], None],
     mediatailor: MediaTailor,
     kms: Any,
     failures: list[str],
 ) -> None:
-    """Part 2: examples/staged-rotation-origin-check.yaml, whose WAF rule group (played by the
-    origin) accepts the previous, current and next token from the custom resource."""
+    """Part 2: examples/staged-rotation-origin-check.yaml, whose WAF rule group (evaluated by the
+    origin stand-in, with the stack's current tokens) checks MediaTailor's manifest requests,
+    while a viewer fetches segments through a CDN."""
     print(f"\n\nPart 2: zero-downtime rotation, {STAGED.relative_to(STAGED.parents[1])}")
+    print(f"Origin: {origin.base_url} behind the example's WAF rule group; a viewer plays through a CDN")
     stack = CloudFormation(invoke, local.listener).new_stack("media-rotating")
     example = ExampleStack.with_example_key(
         stack,
@@ -114,6 +122,8 @@ def _zero_downtime_rotation(
         template=STAGED,
         origin_rule="OriginTokenCheck",
     )
+    example.cdn = Cdn(SimulatedClock(), origin.base_url)
+    example.cdn.configure({})
     story = Story(example, kms, lambda: dict(local.proxy.recorder.count()), local.proxy.clear)
     story.step("7. Create stack: the origin check learns the token with it", example.create, lambda: True)
     story.step(
@@ -136,20 +146,113 @@ def _zero_downtime_rotation(
     failures.extend(story.failures)
 
 
+def _mediapackage_rotation(
+    *,
+    local: Any,
+    origin: OriginServer,
+    invoke: Callable[[dict[str, Any]], None],
+    mediatailor: MediaTailor,
+    kms: Any,
+    secretsmanager: Any,
+    failures: list[str],
+) -> None:
+    """Part 3: examples/mediapackage-cdn-authorization.yaml on the simulated clock. MediaPackage
+    v1 caches its secret for 10 minutes: a promotion 5 minutes after staging is refused, one 10
+    minutes after plays for MediaTailor and the viewer."""
+    print(f"\n\nPart 3: MediaPackage v1 rotation on a simulated clock, {V1_EXAMPLE.relative_to(V1_EXAMPLE.parents[1])}")
+    print("MediaPackage caches its secret for 10 minutes; the CDN deploys a change over 5 minutes.")
+    clock = SimulatedClock()
+    example = MediaPackageExample(
+        CloudFormation(invoke, local.listener).new_stack("media-package"),
+        mediatailor,
+        origin,
+        clock,
+        kms,
+        secretsmanager,
+        V1_EXAMPLE,
+        {"DeployerPrincipalArn": DEPLOYER, "ChannelId": "live", "SourceLocationName": "mediapackage-demo"},
+    )
+    shown: list[Step] = []
+
+    def on_step(step: Step) -> None:
+        shown.append(step)
+        if not step.after.startswith("waiting"):
+            print(f"  {clock}  {step.after:<36} {'plays' if step.ok else 'REFUSED'}")
+            _print_playback(step)
+
+    example.on_step = on_step
+    example.on_response = lambda label, r: print(f"  {clock}  {label:<36} {r.status}")
+
+    def phase(title: str, action: Callable[[], object], *, refused: bool) -> None:
+        print(f"\n== {title} ".ljust(STEP_WIDTH, "="))
+        first = len(shown)
+        action()
+        waited = [s for s in shown[first:] if s.after.startswith("waiting")]
+        if waited:
+            bad = [s for s in waited if not s.ok]
+            print(f"  {len(waited)} ticks of one minute, a viewer playing at each: {len(waited) - len(bad)} played")
+            for step in bad[:1]:
+                _print_playback(step)
+        if any(not s.ok for s in shown[first:]) is not refused:
+            failures.append(title)
+        print(f"  -> {'as expected' if (any(not s.ok for s in shown[first:]) is refused) else 'NOT AS EXPECTED'}")
+
+    def wait(minutes: int) -> Callable[[], None]:
+        return lambda: example.wait(minutes * 60, tick=60)
+
+    def stage(rotation: str, *, after_minutes: int = 0) -> None:
+        wait(after_minutes)()
+        example.refresh_right_now()  # the worst moment for MediaPackage to have read its secret
+        example.deploy(NextRotationId=rotation)
+
+    phase("12. Create stack: two secrets, endpoint, distribution, source location", example.deploy, refused=False)
+    phase(
+        "13. Stage NextRotationId 2: MediaPackage's secret learns it first",
+        lambda: stage("2"),
+        refused=False,
+    )
+    phase(
+        "14. Promote 5 minutes after staging: refused until MediaPackage's cache expires at t=10:00",
+        lambda: (wait(5)(), example.deploy(RotationId="2"), wait(4)()),
+        refused=True,
+    )
+    phase("15. From t=10:00 MediaPackage's cache holds the promoted identifier: plays again", wait(2), refused=False)
+    phase(
+        "16. Stage NextRotationId 3 once the distribution is deployed",
+        lambda: stage("3", after_minutes=5),
+        refused=False,
+    )
+    phase(
+        "17. Wait the documented 10 minutes, then promote: MediaTailor and the CDN switch",
+        lambda: (wait(10)(), example.deploy(RotationId="3"), wait(5)()),
+        refused=False,
+    )
+    phase("18. Delete stack", example.delete, refused=False)
+
+
+def _print_playback(step: Step) -> None:
+    manifest = step.playback.manifest
+    print(f"  {'':<44} MediaTailor's manifest request: {manifest.status} ({manifest.cause})")
+    for answer in step.playback.segments:
+        print(f"  {'':<44} viewer's segment via the CDN: {answer.status} ({answer.cause})")
+
+
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="access-token-secret-demo-"))
     local = start_local_aws(workdir)
     origin = Origin().start()
+    stand_in = OriginServer().start()
     log_path = workdir / "provider-output.jsonl"
     try:
         with open(log_path, "w") as provider_output:
-            return _run(local, origin, provider_output, log_path)
+            return _run(local, origin, stand_in, provider_output, log_path)
     finally:
+        stand_in.stop()
         origin.stop()
         local.stop()
 
 
-def _run(local: Any, origin: Origin, provider_output: Any, log_path: Path) -> int:
+def _run(local: Any, origin: Origin, stand_in: OriginServer, provider_output: Any, log_path: Path) -> int:
     from access_token_secret.adapter import handler as provider
     from access_token_secret.logs import logger
 
@@ -228,7 +331,16 @@ def _run(local: Any, origin: Origin, provider_output: Any, log_path: Path) -> in
     )
     print(f"  fetch with the last configuration: {example.fetch_as_last_configured()}")
     _zero_downtime_rotation(
-        local=local, origin=origin, invoke=invoke, mediatailor=mediatailor, kms=kms, failures=story.failures
+        local=local, origin=stand_in, invoke=invoke, mediatailor=mediatailor, kms=kms, failures=story.failures
+    )
+    _mediapackage_rotation(
+        local=local,
+        origin=stand_in,
+        invoke=invoke,
+        mediatailor=mediatailor,
+        kms=kms,
+        secretsmanager=secretsmanager,
+        failures=story.failures,
     )
     leftovers = secretsmanager.list_secrets(IncludePlannedDeletion=False)["SecretList"]
     print(f"\nSecrets left that are not scheduled for deletion: {len(leftovers)}")
@@ -237,8 +349,9 @@ def _run(local: Any, origin: Origin, provider_output: Any, log_path: Path) -> in
     if story.failures:
         print(f"FAILED steps: {', '.join(story.failures)}")
         return 1
-    print("Every step did what it says: MediaTailor could fetch after every resource operation, except in")
-    print("the one-step rotation of step 10, which shows on purpose the window that staged rotation removes.")
+    print("Every step did what it says: MediaTailor could fetch and viewers could play after every resource")
+    print("operation, except in step 10 (a one-step rotation) and step 14 (a promotion inside MediaPackage's")
+    print("10-minute cache), which show on purpose the windows that staging and the documented wait remove.")
     return 0
 
 

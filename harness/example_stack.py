@@ -19,13 +19,15 @@ the policy the example ships.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .cloudformation import ResourceState, Response, Stack
+from .delivery import Cdn, segment_next_to
 from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
+from .origins import Answer, OriginServer, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "source-location-generated-token.yaml"
@@ -34,17 +36,27 @@ CUSTOM = "OriginAccessToken"
 
 @dataclass(frozen=True)
 class Check:
-    """The fetch made right after one resource operation."""
+    """The fetch made right after one resource operation, and, with a CDN in the loop, the
+    viewer's segment requests through it (one per set of origin headers an edge may send)."""
 
     after: str
     fetch: Fetch
+    segments: tuple[Answer, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.fetch.ok and all(answer.ok for answer in self.segments)
+
+    def __str__(self) -> str:
+        viewer = "".join(f"; viewer's segment request: {answer}" for answer in self.segments)
+        return f"{self.fetch}{viewer}"
 
 
 @dataclass
 class ExampleStack:
     stack: Stack
     mediatailor: MediaTailor
-    origin: Origin
+    origin: Origin | OriginServer
     kms: Any
     parameters: dict[str, str]
     key_arn: str = ""
@@ -56,17 +68,19 @@ class ExampleStack:
     checks: list[Check] = field(default_factory=list)
     location: SourceLocation | None = None
     last_location: SourceLocation | None = None
-    # Logical ID of a WAF rule group in the template that checks the token at the origin; the
-    # origin then accepts exactly what that rule group's byte matches name.
+    # Logical ID of a WAF rule group in the template that guards the origin; the origin (an
+    # OriginServer) then decides every request with that rule group's resolved statements.
     origin_rule: str | None = None
-    rule: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    rule: Mapping[str, Any] | None = None
+    # A CDN in front of the origin: each check then also plays a viewer's segment request.
+    cdn: Cdn | None = None
 
     @classmethod
     def with_example_key(
         cls,
         stack: Stack,
         mediatailor: MediaTailor,
-        origin: Origin,
+        origin: Origin | OriginServer,
         kms: Any,
         parameters: Mapping[str, str],
         *,
@@ -186,22 +200,17 @@ class ExampleStack:
         self._check(label)
 
     def _put_origin_rule(self, data: Mapping[str, str], label: str) -> None:
-        """Create or update the WAF rule group, only when a value it references changed, and
-        make the origin accept what its byte matches name."""
+        """Create or update the WAF rule group, only when a value it references changed; the
+        origin then decides each request with the rule group's statements as resolved now."""
         if self.origin_rule is None:
             return
+        assert isinstance(self.origin, OriginServer), "a WAF rule group guards an OriginServer"
         attributes = {f"{CUSTOM}.{name}": value for name, value in data.items()}
         properties = resource_properties(self.template, self.origin_rule, self.parameters, attributes)
-        matches = list(_byte_matches(properties))
-        # In order: CloudFormation updates the rule group when any value moves.
-        rule = (
-            tuple(m["FieldToMatch"]["SingleHeader"]["Name"] for m in matches),
-            tuple(m["SearchString"] for m in matches),
-        )
-        if rule == self.rule:
+        if properties == self.rule:
             return
-        self.rule = rule
-        self.origin.accept(header_names=rule[0], tokens=rule[1])
+        self.rule = properties
+        self.origin.gate = WafRuleGroup(properties)
         self._check(label)
 
     def _responded(self, label: str, response: Response) -> None:
@@ -217,20 +226,11 @@ class ExampleStack:
             return
         if self.before_check is not None:
             self.before_check()
-        check = Check(after, self.mediatailor.fetch_with(self.location, path or self._vod_path()))
+        segments: tuple[Answer, ...] = ()
+        if self.cdn is not None:
+            segment = segment_next_to(self._vod_path())
+            segments = tuple(self.cdn.forward(segment, headers) for headers in self.cdn.headers_in_flight())
+        check = Check(after, self.mediatailor.fetch_with(self.location, path or self._vod_path()), segments)
         self.checks.append(check)
         if self.on_check is not None:
             self.on_check(check)
-
-
-def _byte_matches(value: Any) -> Iterator[dict[str, Any]]:
-    """Every ``ByteMatchStatement`` in a WAF rule group's properties, however deeply nested."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if key == "ByteMatchStatement":
-                yield dict(item)
-            else:
-                yield from _byte_matches(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _byte_matches(item)

@@ -223,9 +223,9 @@ class MediaTailor:
         token, problem = self._token(described["ARN"], location.secret_string_key)
         if token is None:
             return Fetch(False, problem)
-        status = _get(location.base_url, path, {location.header_name: token})
+        status, said = _get(location.base_url, path, {location.header_name: token})
         cause = "the origin accepted the token" if status == 200 else "the origin refused the token"
-        return Fetch(status == 200, cause, location.header_name, status)
+        return Fetch(status == 200, f"{cause}: {said}" if said else cause, location.header_name, status)
 
     def _policy_admits_mediatailor(self, secret_arn: str) -> bool:
         try:
@@ -277,14 +277,17 @@ class MediaTailor:
         return token, ""
 
 
-def _get(base_url: str, path: str, headers: Mapping[str, str]) -> int:
+def _get(base_url: str, path: str, headers: Mapping[str, str]) -> tuple[int, str]:
+    """GET over plain HTTP to the stand-in origin on loopback (the scheme of ``base_url`` is
+    ignored: an example's ``https://`` origin is played by a local HTTP server). Returns the
+    status and the cause a stand-in origin gives in ``X-Stand-In-Cause``, if any."""
     parts = urlsplit(base_url)
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=5)
     try:
         connection.request("GET", path, headers=dict(headers))
         response = connection.getresponse()
         response.read()
-        return response.status
+        return response.status, response.getheader("X-Stand-In-Cause") or ""
     finally:
         connection.close()
 

@@ -22,24 +22,25 @@ PSEUDO = {
 
 
 class Resolver:
-    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str], attributes: Mapping[str, str]):
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str], attributes: Mapping[str, Any]):
         self.template = template
         self.parameters = dict(parameters)
         self.attributes = dict(attributes)
 
     def ref(self, name: str) -> str:
-        if name in PSEUDO:
-            return PSEUDO[name]
+        """Parameters first: a caller may also pass pseudo parameters (``AWS::StackName``)."""
         if name in self.parameters:
             return self.parameters[name]
+        if name in PSEUDO:
+            return PSEUDO[name]
         declared = self.template.get("Parameters", {}).get(name)
         if declared is not None:
             if "Default" not in declared:
                 raise KeyError(f"parameter {name} needs a sample value")
             return str(declared["Default"])
-        return self.attributes.get(name, f"arn:aws:sample:us-east-1:123456789012:{name}")
+        return str(self.attributes.get(name, f"arn:aws:sample:us-east-1:123456789012:{name}"))
 
-    def get_att(self, resource: str, attribute: str) -> str:
+    def get_att(self, resource: str, attribute: str) -> Any:
         return self.attributes.get(f"{resource}.{attribute}", f"arn:aws:sample:us-east-1:123456789012:{resource}")
 
     def resolve(self, value: Any) -> Any:
@@ -52,6 +53,9 @@ class Resolver:
             "Fn::GetAtt": self._get_att_argument,
             "Fn::Sub": self._sub_argument,
             "Fn::ImportValue": self._import_argument,
+            "Fn::Join": self._join_argument,
+            "Fn::Select": self._select_argument,
+            "Fn::Split": self._split_argument,
         }
         if len(value) == 1:
             ((function, argument),) = value.items()
@@ -60,9 +64,21 @@ class Resolver:
         return {key: self.resolve(item) for key, item in value.items()}
 
     def _import_argument(self, argument: Any) -> str:
-        return self.attributes.get("ImportValue", f"imported:{self.resolve(argument)}")
+        return str(self.attributes.get("ImportValue", f"imported:{self.resolve(argument)}"))
 
-    def _get_att_argument(self, argument: Any) -> str:
+    def _join_argument(self, argument: Any) -> str:
+        delimiter, items = argument
+        return str(delimiter).join(str(item) for item in self.resolve(items))
+
+    def _select_argument(self, argument: Any) -> Any:
+        index, items = argument
+        return self.resolve(items)[int(self.resolve(index))]
+
+    def _split_argument(self, argument: Any) -> list[str]:
+        delimiter, text = argument
+        return str(self.resolve(text)).split(str(delimiter))
+
+    def _get_att_argument(self, argument: Any) -> Any:
         resource, attribute = argument if isinstance(argument, list) else str(argument).split(".", 1)
         return self.get_att(resource, attribute)
 
@@ -71,7 +87,7 @@ class Resolver:
         return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1)), text)
 
     def _sub(self, name: str) -> str:
-        return self.get_att(*name.split(".", 1)) if "." in name else self.ref(name)
+        return str(self.get_att(*name.split(".", 1))) if "." in name else self.ref(name)
 
 
 def load_template(path: Path) -> dict[str, Any]:
@@ -82,7 +98,7 @@ def load_template(path: Path) -> dict[str, Any]:
 
 
 def custom_resource_properties(
-    path: Path, parameters: Mapping[str, str] | None = None, attributes: Mapping[str, str] | None = None
+    path: Path, parameters: Mapping[str, str] | None = None, attributes: Mapping[str, Any] | None = None
 ) -> dict[str, dict[str, Any]]:
     """``{logical id: resolved properties}`` of every Custom::MediaTailorAccessTokenSecret."""
     template = load_template(path)
@@ -98,7 +114,7 @@ def resource_properties(
     path: Path,
     logical_id: str,
     parameters: Mapping[str, str] | None = None,
-    attributes: Mapping[str, str] | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One resource's properties, resolved like :func:`custom_resource_properties`."""
     template = load_template(path)

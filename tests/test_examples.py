@@ -24,27 +24,53 @@ SAMPLE_PARAMETERS = {
 }
 
 
-def example_properties(name: str) -> dict[str, object]:
-    found = custom_resource_properties(EXAMPLES / name, SAMPLE_PARAMETERS)
-    assert len(found) == 1, "each example declares one Custom::MediaTailorAccessTokenSecret"
-    (properties,) = found.values()
-    return as_cloudformation_sends(properties)  # type: ignore[no-any-return]
+# A sample token for GetAtt attributes that feed another custom resource's AccessToken.
+SAMPLE_ATTRIBUTES = {"CdnIdentifier.NextAccessToken": "9ceebbe7-9607-4552-8764-876e47032660"}
+
+
+def every_example_properties(name: str) -> dict[str, dict[str, object]]:
+    found = custom_resource_properties(EXAMPLES / name, SAMPLE_PARAMETERS, SAMPLE_ATTRIBUTES)
+    assert found, "each example declares a Custom::MediaTailorAccessTokenSecret"
+    return {logical_id: as_cloudformation_sends(properties) for logical_id, properties in found.items()}
+
+
+def example_properties(name: str, logical_id: str | None = None) -> dict[str, object]:
+    found = every_example_properties(name)
+    return found[logical_id] if logical_id else next(iter(found.values()))
 
 
 @pytest.mark.parametrize("template", sorted(path.name for path in EXAMPLES.glob("*.yaml")))
 def test_every_example_passes_the_properties_model(template: str) -> None:
-    props = parse_properties(example_properties(template), name_prefix="mediatailor/")
+    for properties in every_example_properties(template).values():
+        props = parse_properties(properties, name_prefix="mediatailor/")
 
-    assert props.kms_key_id.startswith("arn:aws:")
-    assert props.header_name is not None
+        assert props.kms_key_id.startswith("arn:aws:")
+        assert props.header_name is not None
 
 
-def test_the_mediapackage_example_follows_the_cdn_authorization_convention() -> None:
-    props = parse_properties(example_properties("mediapackage-cdn-authorization.yaml"), name_prefix="mediatailor/")
+@pytest.mark.parametrize(
+    ("template", "key", "header"),
+    [
+        ("mediapackage-cdn-authorization.yaml", "MediaPackageCDNIdentifier", "X-MediaPackage-CDNIdentifier"),
+        ("mediapackage-v2-cdn-authorization.yaml", "MediaPackageV2CDNIdentifier", "X-MediaPackageV2-CDNIdentifier"),
+    ],
+)
+def test_the_mediapackage_examples_follow_the_cdn_authorization_convention(
+    template: str, key: str, header: str
+) -> None:
+    """MediaPackage UG (v1 "CDN authorization in AWS Elemental MediaPackage"; v2 "Troubleshoot
+    MediaPackage CDN authorization errors"): the JSON key and header each version reads. Both
+    secrets use them: MediaTailor sends one, MediaPackage reads the other."""
+    found = every_example_properties(template)
+    mediatailors = parse_properties(found["CdnIdentifier"], name_prefix="mediatailor/")
+    mediapackages = parse_properties(found["MediaPackageCdnIdentifier"], name_prefix="mediatailor/")
 
-    assert props.token_format is TokenFormat.UUID
-    assert props.secret_string_key == "MediaPackageCDNIdentifier"
-    assert props.header_name == "X-MediaPackage-CDNIdentifier"
+    assert mediatailors.token_format is TokenFormat.UUID, "36 characters: within 8-128 (v1, MediaTailor) and 8-256 (v2)"
+    assert mediatailors.secret_string_key == mediapackages.secret_string_key == key
+    assert mediatailors.header_name == mediapackages.header_name == header
+    assert mediatailors.return_access_token, "its tokens feed MediaPackage's secret and the CDN's header"
+    assert mediapackages.access_token is not None
+    assert mediapackages.access_token.reveal() == SAMPLE_ATTRIBUTES["CdnIdentifier.NextAccessToken"]
 
 
 def test_the_operator_example_passes_its_no_echo_parameter_as_the_token() -> None:
@@ -53,13 +79,3 @@ def test_the_operator_example_passes_its_no_echo_parameter_as_the_token() -> Non
     assert props.access_token is not None
     assert props.access_token.reveal() == SAMPLE_PARAMETERS["AccessToken"]
     assert not props.generated
-
-
-def test_the_mediapackage_v2_example_follows_its_cdn_authorization_convention() -> None:
-    props = parse_properties(example_properties("mediapackage-v2-cdn-authorization.yaml"), name_prefix="mediatailor/")
-
-    assert props.token_format is TokenFormat.UUID, (
-        "36 characters: within MediaPackage v2's 8-256 and MediaTailor's 8-128"
-    )
-    assert props.secret_string_key == "MediaPackageV2CDNIdentifier"
-    assert props.header_name == "X-MediaPackageV2-CDNIdentifier"

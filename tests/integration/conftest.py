@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from harness.clock import SimulatedClock
 from harness.cloudformation import CloudFormation, Stack
 from harness.emulator import FAKE_ACCOUNT, Emulator
 from harness.environment import REGION
@@ -18,6 +19,7 @@ from harness.faults import FaultProxy
 from harness.lambda_context import LambdaContext
 from harness.listener import ResponseListener
 from harness.mediatailor import MediaTailor, Origin
+from harness.origins import OriginServer, open_gate
 
 DEPLOYER = f"arn:aws:iam::{FAKE_ACCOUNT}:role/deployer"
 
@@ -124,6 +126,26 @@ def origin() -> Iterator[Origin]:
     origin = Origin().start()
     yield origin
     origin.stop()
+
+
+@pytest.fixture(scope="session")
+def _origin_server() -> Iterator[OriginServer]:
+    server = OriginServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def origin_server(_origin_server: OriginServer) -> OriginServer:
+    """A stand-in origin on 127.0.0.1 that checks nothing until a test gives it a gate."""
+    _origin_server.gate = open_gate
+    _origin_server.seen.clear()
+    return _origin_server
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
 
 
 @pytest.fixture

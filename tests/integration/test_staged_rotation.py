@@ -1,9 +1,10 @@
 """Zero-downtime rotation: the next token waits under AWSPENDING until it is promoted.
 
 The timeline tests run ``examples/staged-rotation-origin-check.yaml`` with the MediaTailor
-stand-in; the origin accepts exactly what the example's WAF rule group names (previous, current
-and next token), updated after the custom resource as CloudFormation orders dependents. The
-semantics tests assert on what the emulator stores.
+stand-in; the origin decides every request with the example's own WAF rule group (resolved with
+the stack's current tokens), updated after the custom resource as CloudFormation orders
+dependents, and a viewer requests a segment through a CDN at every step. The semantics tests
+assert on what the emulator stores.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from typing import Any
 
 import pytest
 
+from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
+from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
-from harness.mediatailor import MediaTailor, Origin
+from harness.mediatailor import MediaTailor
+from harness.origins import OriginServer
 from tests.integration.conftest import DEPLOYER, Aws
 
 KEY = "MyAccessTokenIdentifier"
@@ -24,21 +28,26 @@ STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rota
 
 
 @pytest.fixture
-def staged(stack: Stack, mediatailor: MediaTailor, origin: Origin, aws: Aws) -> ExampleStack:
-    origin.accept(header_names=(), tokens=())
-    return ExampleStack.with_example_key(
+def staged(
+    stack: Stack, mediatailor: MediaTailor, origin_server: OriginServer, aws: Aws, clock: SimulatedClock
+) -> ExampleStack:
+    example = ExampleStack.with_example_key(
         stack,
         mediatailor,
-        origin,
+        origin_server,
         aws.kms,
         {"DeployerPrincipalArn": DEPLOYER},
         template=STAGED_EXAMPLE,
         origin_rule="OriginTokenCheck",
     )
+    # The CDN adds no header: the example's rule lets viewers' segment requests pass as they are.
+    example.cdn = Cdn(clock, origin_server.base_url)
+    example.cdn.configure({})
+    return example
 
 
 def failures(example: ExampleStack) -> list[str]:
-    return [f"after {check.after}: {check.fetch}" for check in example.checks if not check.fetch.ok]
+    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]
 
 
 def stages(aws: Aws, arn: str) -> dict[str, list[str]]:
@@ -79,7 +88,8 @@ def test_staging_then_promotion_never_leaves_the_origin_refusing_the_token(stage
     assert promotion[0].data["AccessToken"] == pending, "the staged token is promoted, not a new one"
     assert promotion[0].data["PreviousAccessToken"] == first
     assert token_at(aws, arn, "AWSCURRENT") == pending
-    assert staged.origin.last_token() == pending
+    assert all(len(check.segments) == 1 for check in staged.checks), "a viewer's segment request every step"
+    assert staging[0].data["PreviousAccessToken"] == first
     assert promotion[0].body["NoEcho"] is True
 
 
@@ -90,10 +100,12 @@ def test_a_one_step_rotation_leaves_a_window_where_the_origin_refuses_the_token(
 
     staged.update(staged.custom_properties(RotationId="2"))
 
-    refused = [(c.after, c.fetch.status) for c in staged.checks if not c.fetch.ok]
+    refused = [(c.after, c.fetch.status) for c in staged.checks if not c.ok]
     assert refused == [("Update OriginAccessToken", 403)]
+    assert "blocked by WAF rule block-manifests-without-a-known-token" in staged.checks[-2].fetch.cause
+    assert all(answer.ok for c in staged.checks for answer in c.segments), "segments pass all along"
     assert staged.checks[-1].after == "Update OriginTokenCheck"
-    assert staged.checks[-1].fetch.ok
+    assert staged.checks[-1].ok
 
 
 # Semantics --------------------------------------------------------------------------------

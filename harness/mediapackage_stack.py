@@ -1,0 +1,290 @@
+"""``examples/mediapackage-cdn-authorization.yaml`` (v1) and ``mediapackage-v2-...`` as
+CloudFormation runs them, with MediaTailor, MediaPackage, a CDN and a viewer in the loop.
+
+CloudFormation's order (User Guide, "Update behaviors of stack resources"): a resource is
+created or updated after the resources it references, and only when a value it references
+changed; cleanup Deletes of replaced resources run at the end; a rollback is an update back to
+the previous values, then the cleanup Delete of what the failed update created; a stack delete
+goes in reverse. After every resource operation, and at every tick of the simulated clock, a
+viewer plays: MediaTailor requests the source manifest with its token, and the viewer requests a
+segment through the CDN with whatever origin custom headers its edges may send.
+
+Every resource's properties are resolved from the example itself with the attribute values of
+the current stack, so the example cannot drift from what is tested.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clock import SimulatedClock
+from .cloudformation import ResourceState, Response, Stack
+from .delivery import Cdn, Playback, Viewer, segment_next_to
+from .mediatailor import Fetch, MediaTailor, SourceLocation
+from .origins import MEDIAPACKAGE_V1, MEDIAPACKAGE_V2, CdnAuthorization, MediaPackage, OriginServer
+from .templates import load_template, resource_properties
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+V1_EXAMPLE = EXAMPLES / "mediapackage-cdn-authorization.yaml"
+V2_EXAMPLE = EXAMPLES / "mediapackage-v2-cdn-authorization.yaml"
+# In dependency order: MediaPackage's secret takes the next token from MediaTailor's.
+CUSTOMS = ("CdnIdentifier", "MediaPackageCdnIdentifier")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One playback, after a resource operation or at a tick of the clock."""
+
+    after: str
+    playback: Playback
+
+    @property
+    def ok(self) -> bool:
+        return self.playback.ok
+
+    def __str__(self) -> str:
+        return f"after {self.after}: {self.playback}"
+
+
+@dataclass
+class MediaPackageExample:
+    stack: Stack
+    mediatailor: MediaTailor
+    origin: OriginServer
+    clock: SimulatedClock
+    kms: Any
+    secretsmanager: Any
+    template: Path
+    parameters: dict[str, str]
+    cdn_propagation_seconds: float = 300.0
+    key_arn: str = ""
+    # Per custom resource: properties a test sets on top of the template's (a key change, a name).
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    on_step: Callable[[Step], None] | None = None
+    on_response: Callable[[str, Response], None] | None = None
+    location: SourceLocation | None = None
+    live_path: str | None = None
+    _deployed: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        resources = load_template(self.template)["Resources"]
+        self.version = MEDIAPACKAGE_V2 if "EndpointPolicy" in resources else MEDIAPACKAGE_V1
+        self.mediapackage = MediaPackage(self.version, self.secretsmanager, self.clock)
+        self.origin.gate = self.mediapackage
+        self.cdn = Cdn(self.clock, self.origin.base_url, self.cdn_propagation_seconds)
+        self.viewer = Viewer(self.cdn, self._manifest, self._segment)
+        self.parameters = {**self.parameters, "AWS::StackName": self.stack.name}
+        endpoint_id = uuid.uuid4().hex
+        if self.version is MEDIAPACKAGE_V1:
+            self.attributes["Endpoint.Url"] = f"{self.origin.base_url}/out/v1/{endpoint_id}/index.m3u8"
+        else:
+            url = f"{self.origin.base_url}/out/v1/live/channel/{endpoint_id}/index.m3u8"
+            self.attributes["Endpoint.HlsManifestUrls"] = [url]
+        self.attributes["Distribution.DomainName"] = "d111111abcdef8.cloudfront.net"
+        if not self.key_arn:
+            self.key_arn = self.new_key()
+        self.attributes["CdnIdentifierKey.Arn"] = self.key_arn
+
+    def new_key(self) -> str:
+        """Another key with the example's key policy."""
+        properties = resource_properties(self.template, "CdnIdentifierKey", self.parameters)
+        created = self.kms.create_key(
+            Description=properties["Description"],
+            KeyUsage="ENCRYPT_DECRYPT",
+            Policy=json.dumps(properties["KeyPolicy"]),
+        )
+        return str(created["KeyMetadata"]["Arn"])
+
+    # Stack operations ---------------------------------------------------------------------
+
+    def deploy(self, *, fail_later: bool = False, **parameters: str) -> list[Response]:
+        """CREATE the stack, or UPDATE it with new parameter values (and ``overrides``).
+        ``fail_later``: a resource after these fails, and CloudFormation rolls back."""
+        before = (dict(self.parameters), {k: dict(v) for k, v in self.overrides.items()}, dict(self.attributes))
+        states = {name: self.stack.resources.get(name) for name in CUSTOMS}
+        self.parameters.update(parameters)
+        responses = self._apply("")
+        if any(not r.ok for r in responses) or fail_later:
+            return responses + self._roll_back(before, states)
+        for name, state in states.items():
+            if state is not None and state.physical_id != self.stack.resources[name].physical_id:
+                responses.append(self._delete(name, state.physical_id, "cleanup Delete", state.properties))
+        return responses
+
+    def _roll_back(
+        self,
+        before: tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, Any]],
+        states: Mapping[str, ResourceState | None],
+    ) -> list[Response]:
+        """UPDATE_ROLLBACK_IN_PROGRESS: every touched resource goes back to the properties it had,
+        as resolved then (new and old swapped, CloudFormation User Guide, "Custom resources"),
+        not re-resolved from the rolled-back attributes; then the cleanup Delete of the secrets
+        the failed update created."""
+        self.parameters, self.overrides, attributes = before
+        responses = []
+        created = {}
+        for name in CUSTOMS:
+            state, current = states.get(name), self.stack.resources.get(name)
+            if state is None or current is None or current.properties == state.properties:
+                continue
+            created[name] = current.physical_id
+            response = self.stack.send(
+                "Update", name, state.properties, physical_id=current.physical_id, old_properties=current.properties
+            )
+            self._responded(f"rollback Update {name}", response)
+            responses.append(response)
+            self.stack.resources[name] = ResourceState(response.physical_id, state.properties)
+            self._play(f"rollback Update {name}")
+        self.attributes = attributes
+        self._put_dependents("rollback ")
+        for name, physical_id in created.items():
+            if physical_id != self.stack.resources[name].physical_id:
+                responses.append(self._delete(name, physical_id, "rollback cleanup Delete"))
+        return responses
+
+    def delete(self) -> list[Response]:
+        """DELETE, in reverse order: distribution, live source, source location, endpoint, then
+        the two secrets."""
+        self.cdn.remove()
+        if self.location is not None:
+            self.mediatailor.delete_source_location(self.location.name)
+            self.location = None
+        self.mediapackage.configure(None)
+        responses = []
+        for name in reversed(CUSTOMS):
+            state = self.stack.resources.pop(name)
+            responses.append(self._delete(name, state.physical_id, f"Delete {name}", state.properties))
+        return responses
+
+    def wait(self, seconds: float, *, tick: float = 30.0) -> None:
+        """Let time pass, a viewer playing at every tick."""
+        waited = 0.0
+        while waited < seconds:
+            step = min(tick, seconds - waited)
+            self.clock.advance(step)
+            waited += step
+            self._play(f"waiting ({self.clock})")
+
+    def refresh_right_now(self) -> None:
+        """MediaPackage refreshes its cache at a moment nobody chooses; the worst moment is just
+        before a deployment. This makes it happen now (a viewer plays, MediaPackage reads)."""
+        self.mediapackage.cache.clear()
+        self._play(f"MediaPackage reads its secret ({self.clock})")
+
+    def failures(self) -> list[str]:
+        return [str(step) for step in self.steps if not step.ok]
+
+    # Resources ----------------------------------------------------------------------------
+
+    def _apply(self, prefix: str) -> list[Response]:
+        responses = []
+        for name in CUSTOMS:
+            properties = self._custom_properties(name)
+            state = self.stack.resources.get(name)
+            if state is None:
+                response = self.stack.create(name, properties)
+                verb = "Create"
+            elif state.properties == properties:
+                continue
+            else:
+                response = self.stack.update(name, properties)
+                verb = "Update"
+            label = f"{prefix}{verb} {name}"
+            self._responded(label, response)
+            responses.append(response)
+            if not response.ok:
+                return responses
+            self.stack.resources[name] = ResourceState(response.physical_id, properties)
+            self.attributes.update({f"{name}.{key}": value for key, value in response.data.items()})
+            self._play(label)
+        self._put_dependents(prefix)
+        return responses
+
+    def _custom_properties(self, name: str) -> dict[str, Any]:
+        properties = resource_properties(self.template, name, self.parameters, self.attributes)
+        properties.pop("ServiceToken", None)
+        return {**properties, **self.overrides.get(name, {})}
+
+    def _resolved(self, name: str) -> dict[str, Any]:
+        return resource_properties(self.template, name, self.parameters, self.attributes)
+
+    def _changed(self, name: str, value: Any) -> bool:
+        if self._deployed.get(name) == value:
+            return False
+        self._deployed[name] = value
+        return True
+
+    def _put_dependents(self, prefix: str) -> None:
+        role = self._resolved("MediaPackageSecretsRole")
+        trust, policies = role["AssumeRolePolicyDocument"], tuple(p["PolicyDocument"] for p in role["Policies"])
+        current = self.mediapackage.authorization
+        if self._changed("MediaPackageSecretsRole", role):
+            arns = current.secret_arns if current else ()
+            self.mediapackage.configure(CdnAuthorization(arns, trust, policies))
+            self._play(f"{prefix}{'Update' if current else 'Create'} MediaPackageSecretsRole")
+        endpoint = self._endpoint_secret_arns()
+        if self._changed("Endpoint", endpoint):
+            self.mediapackage.configure(CdnAuthorization(endpoint, trust, policies))
+            self._play(f"{prefix}{'Update' if current and current.secret_arns else 'Create'} Endpoint")
+        distribution = self._resolved("Distribution")["DistributionConfig"]["Origins"][0]
+        headers = {h["HeaderName"]: h["HeaderValue"] for h in distribution["OriginCustomHeaders"]}
+        if self._changed("Distribution", headers):
+            verb = "Update" if self.cdn.exists else "Create"
+            self.cdn.configure(headers)
+            self._play(f"{prefix}{verb} Distribution")
+        source = self._resolved("SourceLocation")
+        config = source["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
+        wanted = SourceLocation(
+            name=source["SourceLocationName"],
+            base_url=source["HttpConfiguration"]["BaseUrl"],
+            secret_arn=config["SecretArn"],
+            secret_string_key=config["SecretStringKey"],
+            header_name=config["HeaderName"],
+        )
+        if wanted != self.location:
+            verb = "Update" if self.location else "Create"
+            self.mediatailor.put_source_location(wanted)
+            self.location = wanted
+            self.live_path = self._resolved("LiveSource")["HttpPackageConfigurations"][0]["Path"]
+            self._play(f"{prefix}{verb} SourceLocation")
+
+    def _endpoint_secret_arns(self) -> tuple[str, ...]:
+        if self.version is MEDIAPACKAGE_V1:
+            return (self._resolved("Endpoint")["Authorization"]["CdnIdentifierSecret"],)
+        return tuple(self._resolved("EndpointPolicy")["CdnAuthConfiguration"]["CdnIdentifierSecretArns"])
+
+    def _delete(self, name: str, physical_id: str, label: str, properties: Mapping[str, Any] | None = None) -> Response:
+        response = self.stack.send("Delete", name, properties or self._custom_properties(name), physical_id=physical_id)
+        self._responded(label, response)
+        self._play(label)
+        return response
+
+    def _responded(self, label: str, response: Response) -> None:
+        if self.on_response is not None:
+            self.on_response(label, response)
+
+    # The viewer -----------------------------------------------------------------------------
+
+    def _manifest(self) -> Fetch:
+        assert self.location is not None
+        assert self.live_path is not None
+        return self.mediatailor.fetch_with(self.location, self.live_path)
+
+    def _segment(self) -> str:
+        assert self.live_path is not None
+        return segment_next_to(self.live_path)
+
+    def _play(self, label: str) -> None:
+        if self.location is None or not self.cdn.exists:
+            return  # nothing plays before the source location and the distribution exist
+        step = Step(label, self.viewer.play())
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)

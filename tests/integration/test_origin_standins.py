@@ -1,0 +1,266 @@
+"""The origin stand-ins can say no (a stand-in that always says yes would prove nothing), and the
+WAF example keeps MediaTailor and viewers playing through every operation.
+
+* WAF: the rule group of the example before this release demanded the token on every request,
+  so every viewer's segment request (which never carries it) was blocked.
+* MediaPackage: a viewer whose CDN does not add the header is refused; a role that may not read
+  the secret is refused; MediaPackage never reads AWSPENDING.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.clock import SimulatedClock
+from harness.cloudformation import Stack
+from harness.delivery import Cdn
+from harness.example_stack import ExampleStack
+from harness.mediatailor import MediaTailor
+from harness.origins import (
+    MEDIAPACKAGE_V1,
+    MEDIAPACKAGE_V2,
+    CdnAuthorization,
+    MediaPackage,
+    OriginServer,
+    UnsupportedStatementError,
+    WafRuleGroup,
+)
+from tests.integration.conftest import DEPLOYER, Aws
+
+STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"
+TOKEN = "b7d1c2e3-0000-4000-8000-1234567890ab"
+
+
+def header_rule(statement: dict[str, Any]) -> WafRuleGroup:
+    return WafRuleGroup({"Rules": [{"Name": "check", "Priority": 0, "Action": {"Block": {}}, "Statement": statement}]})
+
+
+def byte_match(field: dict[str, Any], constraint: str, search: str, transform: str = "NONE") -> dict[str, Any]:
+    return {
+        "ByteMatchStatement": {
+            "FieldToMatch": field,
+            "PositionalConstraint": constraint,
+            "SearchString": search,
+            "TextTransformations": [{"Priority": 0, "Type": transform}],
+        }
+    }
+
+
+TOKEN_MATCH = byte_match({"SingleHeader": {"Name": "X-Origin-Token"}}, "EXACTLY", TOKEN)
+
+
+def test_an_unscoped_token_rule_blocks_every_viewer_segment_request(
+    origin_server: OriginServer, clock: SimulatedClock
+) -> None:
+    """The rule as the example shipped it before: block whatever lacks a known token."""
+    origin_server.gate = header_rule({"NotStatement": {"Statement": TOKEN_MATCH}})
+    cdn = Cdn(clock, origin_server.base_url)
+    cdn.configure({})
+
+    segment = cdn.forward("/vod/sample/segment-00001.ts", cdn.headers_in_flight()[0])
+    manifest = cdn.forward("/vod/sample/index.m3u8", {"X-Origin-Token": TOKEN})
+
+    assert (segment.status, segment.cause) == (403, "blocked by WAF rule check")
+    assert manifest.ok
+
+
+@pytest.mark.parametrize(
+    ("constraint", "search", "path", "matches"),
+    [
+        ("ENDS_WITH", ".m3u8", "/a/INDEX.M3U8", True),
+        ("ENDS_WITH", ".m3u8", "/a/segment.ts", False),
+        ("STARTS_WITH", "/vod/", "/vod/a.ts", True),
+        ("STARTS_WITH", "/vod/", "/live/a.ts", False),
+        ("CONTAINS", "sample", "/vod/sample/a.ts", True),
+        ("EXACTLY", "/vod/sample/index.m3u8", "/vod/sample/index.m3u8", True),
+        ("EXACTLY", "/vod/sample/index.m3u8", "/vod/sample/index.m3u8x", False),
+    ],
+)
+def test_positional_constraints_on_the_lowercased_uri_path(
+    constraint: str, search: str, path: str, matches: bool
+) -> None:
+    rule = header_rule(byte_match({"UriPath": {}}, constraint, search, "LOWERCASE"))
+
+    assert rule(path, {}).ok is not matches
+
+
+def test_and_or_not_and_a_missing_header() -> None:
+    """WAF Developer Guide, "Request components": a request without the inspected header does
+    not match the statement; the header's name is not case sensitive."""
+    manifests = byte_match({"UriPath": {}}, "ENDS_WITH", ".m3u8")
+    rule = header_rule({"AndStatement": {"Statements": [manifests, {"NotStatement": {"Statement": TOKEN_MATCH}}]}})
+
+    assert not rule("/index.m3u8", {}).ok
+    assert not rule("/index.m3u8", {"x-origin-token": "wrong-token"}).ok
+    assert rule("/index.m3u8", {"x-origin-token": TOKEN}).ok
+    assert rule("/segment.ts", {}).ok
+    assert (
+        header_rule({"OrStatement": {"Statements": [manifests, TOKEN_MATCH]}})(
+            "/a.ts", {"x-origin-token": TOKEN}
+        ).status
+        == 403
+    )
+
+
+def test_a_statement_the_stand_in_cannot_evaluate_is_refused_loudly() -> None:
+    with pytest.raises(UnsupportedStatementError):
+        header_rule({"RegexMatchStatement": {}})("/index.m3u8", {})
+
+
+# MediaPackage --------------------------------------------------------------------------------
+
+
+def secret(aws: Aws, name: str, key: str, *values: str) -> str:
+    arn = str(aws.secretsmanager.create_secret(Name=name, SecretString=json.dumps({key: values[0]}))["ARN"])
+    for value in values[1:]:
+        aws.secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps({key: value}))
+    return arn
+
+
+def role(*statements: dict[str, Any], service: str = "mediapackage.amazonaws.com") -> tuple[Any, ...]:
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    return trust, ({"Statement": list(statements)},)
+
+
+def read(arn: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": arn}
+
+
+@pytest.mark.parametrize("version", [MEDIAPACKAGE_V1, MEDIAPACKAGE_V2], ids=["v1", "v2"])
+def test_mediapackage_refuses_a_viewer_whose_cdn_adds_no_header(
+    version: Any, aws: Aws, clock: SimulatedClock, origin_server: OriginServer
+) -> None:
+    arn = secret(aws, f"mediatailor/mp-{version.json_key}", version.json_key, TOKEN)
+    trust, policies = role(read(arn), service=version.service)
+    mediapackage = MediaPackage(version, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    origin_server.gate = mediapackage
+    bare, configured = Cdn(clock, origin_server.base_url), Cdn(clock, origin_server.base_url)
+    bare.configure({})
+    configured.configure({version.header: TOKEN})
+
+    refused = bare.forward("/out/v1/x/segment-00001.ts", {})
+    served = configured.forward("/out/v1/x/segment-00001.ts", configured.headers_in_flight()[0])
+
+    assert (refused.status, refused.cause) == (403, f"{version.name}: the request has no {version.header} header")
+    assert served.ok, served
+
+
+def test_mediapackage_accepts_current_and_previous_but_never_pending(aws: Aws, clock: SimulatedClock) -> None:
+    arn = secret(aws, "mediatailor/mp-stages", "MediaPackageCDNIdentifier", "identifier-one", "identifier-two")
+    aws.secretsmanager.put_secret_value(
+        SecretId=arn,
+        SecretString=json.dumps({"MediaPackageCDNIdentifier": "identifier-three"}),
+        VersionStages=["AWSPENDING"],
+    )
+    trust, policies = role(read(arn))
+    mediapackage = MediaPackage(MEDIAPACKAGE_V1, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    header = MEDIAPACKAGE_V1.header.lower()
+
+    assert [mediapackage("/i.m3u8", {header: v}).status for v in ("identifier-one", "identifier-two")] == [200, 200]
+    assert mediapackage("/i.m3u8", {header: "identifier-three"}).status == 403
+
+
+def test_mediapackage_serves_from_its_cache_until_the_cache_time_has_passed(aws: Aws, clock: SimulatedClock) -> None:
+    arn = secret(aws, "mediatailor/mp-cache", "MediaPackageV2CDNIdentifier", "identifier-one")
+    trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
+    mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    header = MEDIAPACKAGE_V2.header.lower()
+    assert mediapackage("/i.m3u8", {header: "identifier-one"}).ok
+
+    aws.secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps({MEDIAPACKAGE_V2.json_key: "id-two-2"}))
+    clock.advance(299)
+    early = mediapackage("/i.m3u8", {header: "id-two-2"})
+    clock.advance(1)
+    late = mediapackage("/i.m3u8", {header: "id-two-2"})
+
+    assert early.status == 403
+    assert "MediaPackage v2 caches" in early.cause
+    assert "for 5 minutes" in early.cause
+    assert late.ok
+
+
+@pytest.mark.parametrize(
+    ("trust_service", "statements", "cause"),
+    [
+        ("mediapackage.amazonaws.com", [], "the role does not let mediapackage.amazonaws.com call GetSecretValue"),
+        ("mediaconvert.amazonaws.com", ["read"], "(trust or policy)"),
+        ("mediapackage.amazonaws.com", ["read", "deny"], "call GetSecretValue"),
+    ],
+)
+def test_mediapackage_needs_its_role_to_read_the_secret(
+    aws: Aws, clock: SimulatedClock, trust_service: str, statements: list[str], cause: str
+) -> None:
+    arn = secret(aws, f"mediatailor/mp-role-{len(statements)}-{trust_service[:5]}", "MediaPackageCDNIdentifier", TOKEN)
+    documents = {"read": read(arn), "deny": {**read(arn), "Effect": "Deny"}}
+    trust, policies = role(*(documents[s] for s in statements), service=trust_service)
+    mediapackage = MediaPackage(MEDIAPACKAGE_V1, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+
+    answer = mediapackage("/i.m3u8", {MEDIAPACKAGE_V1.header.lower(): TOKEN})
+
+    assert answer.status == 403
+    assert cause in answer.cause
+
+
+# The WAF example through every operation ----------------------------------------------------
+
+
+@pytest.fixture
+def waf_example(
+    stack: Stack, mediatailor: MediaTailor, origin_server: OriginServer, aws: Aws, clock: SimulatedClock
+) -> ExampleStack:
+    example = ExampleStack.with_example_key(
+        stack,
+        mediatailor,
+        origin_server,
+        aws.kms,
+        {"DeployerPrincipalArn": DEPLOYER},
+        template=STAGED_EXAMPLE,
+        origin_rule="OriginTokenCheck",
+    )
+    example.cdn = Cdn(clock, origin_server.base_url)
+    example.cdn.configure({})
+    return example
+
+
+def failures(example: ExampleStack) -> list[str]:
+    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]
+
+
+def test_the_waf_example_plays_through_key_change_rename_json_key_rollbacks_and_delete(
+    waf_example: ExampleStack, aws: Aws
+) -> None:
+    example = waf_example
+    arn = example.create(example.custom_properties())[0].physical_id
+    new_key = example.new_key()
+
+    keyed = example.update(example.custom_properties(KmsKeyId=new_key))
+    renamed = example.update(example.custom_properties(KmsKeyId=new_key, SecretName="mediatailor/renamed"))
+    rolled = example.update(
+        example.custom_properties(KmsKeyId=new_key, SecretName="mediatailor/renamed", SecretStringKey="Other"),
+        fail_later=True,
+    )
+    rekeyed = example.update(
+        example.custom_properties(KmsKeyId=new_key, SecretName="mediatailor/renamed", SecretStringKey="Other")
+    )
+    staged = example.update(
+        example.custom_properties(
+            KmsKeyId=new_key, SecretName="mediatailor/renamed", SecretStringKey="Other", NextRotationId="2"
+        ),
+        fail_later=True,
+    )
+    deleted = example.delete()
+
+    assert keyed[0].physical_id != arn
+    assert renamed[0].physical_id != keyed[0].physical_id
+    assert all(r.ok for r in keyed + renamed + rolled + rekeyed + staged + deleted)
+    assert failures(example) == []
+    assert all(len(check.segments) == 1 for check in example.checks), "a viewer played after every operation"
+    assert example.fetch_as_last_configured().cause == "the secret is scheduled for deletion"
