@@ -22,6 +22,7 @@ help:
 	@echo "make test       build, lint the templates and run every test"
 	@echo "make check      what CI runs: lint, typecheck, sam validate --lint, scan, test"
 	@echo "make scan       checkov over template.yaml and examples/ (0 failed checks)"
+	@echo "make soak       200 random stack histories (make test runs a few)"
 	@echo "make bench      measure calls, cold start, latency, memory, package, scale"
 	@echo "make build      sam build (the Lambda artifact in $(BUILD_DIR))"
 
@@ -70,6 +71,14 @@ test: venv build
 
 unit: venv
 	$(PY) -m pytest tests/unit
+
+# Many more random stack histories than `make test` runs (HISTORIES=6), each drawn afresh;
+# prints how many ran and how often each rule (stack operation) was drawn.
+SOAK_HISTORIES ?= 200
+soak: venv
+	HISTORIES=$(SOAK_HISTORIES) HISTORY_RANDOM=1 HISTORY_REPORT=.soak-report.txt \
+		$(PY) -m pytest tests/integration/test_histories.py -q -p no:cacheprovider
+	@cat .soak-report.txt
 
 lint: venv
 	$(VENV)/bin/ruff check .
