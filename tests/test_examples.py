@@ -3,6 +3,7 @@ examples cannot drift from the code."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from access_token_secret.plan.properties import parse_properties
 from access_token_secret.tokens import TokenFormat
 
 from harness.cloudformation import as_cloudformation_sends
-from harness.templates import custom_resource_properties
+from harness.templates import custom_resource_properties, load_template, resource_properties
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SAMPLE_PARAMETERS = {
@@ -79,3 +80,58 @@ def test_the_operator_example_passes_its_no_echo_parameter_as_the_token() -> Non
     assert props.access_token is not None
     assert props.access_token.reveal() == SAMPLE_PARAMETERS["AccessToken"]
     assert not props.generated
+
+
+def _parameters(template: str) -> dict[str, dict[str, object]]:
+    return dict(load_template(EXAMPLES / template).get("Parameters", {}))
+
+
+@pytest.mark.parametrize("template", sorted(path.name for path in EXAMPLES.glob("*.yaml")))
+def test_every_example_parameter_says_what_it_is_for(template: str) -> None:
+    """A user copies the examples into a console or a CLI: each parameter explains itself."""
+    undescribed = [name for name, spec in _parameters(template).items() if len(str(spec.get("Description", ""))) < 20]
+
+    assert undescribed == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["source-location-generated-token.yaml", "staged-rotation-origin-check.yaml", "operator-supplied-token.yaml"],
+)
+@pytest.mark.parametrize(
+    ("origin_url", "accepted"),
+    [
+        ("https://origin.example.com", True),
+        ("https://origin.example.com:8443", True),
+        ("https://origin.example.com/media/vod", True),
+        ("http://10.0.0.5/base", True),
+        ("https://origin.example.com/", False),
+        ("https://origin.example.com/media/", False),
+        ("origin.example.com", False),
+        ("https://origin.example.com/media?x=1", False),
+    ],
+)
+def test_origin_url_takes_a_host_and_an_optional_base_path_without_a_trailing_slash(
+    template: str, origin_url: str, accepted: bool
+) -> None:
+    """MediaTailor appends each source's path (which starts with a slash) to the source
+    location's base URL, so a trailing slash would double it."""
+    pattern = str(_parameters(template)["OriginUrl"]["AllowedPattern"])
+
+    assert bool(re.fullmatch(pattern, origin_url)) is accepted
+
+
+def test_the_basic_example_takes_its_vod_source_and_rotation_ids_as_parameters() -> None:
+    properties = custom_resource_properties(
+        EXAMPLES / "source-location-generated-token.yaml",
+        {**SAMPLE_PARAMETERS, "RotationId": "7", "NextRotationId": "8"},
+    )["OriginAccessToken"]
+    vod = resource_properties(
+        EXAMPLES / "source-location-generated-token.yaml",
+        "VodSource",
+        {**SAMPLE_PARAMETERS, "VodSourceName": "film", "VodSourcePath": "/films/one/index.m3u8"},
+    )
+
+    assert (properties["RotationId"], properties["NextRotationId"]) == ("7", "8")
+    assert vod["VodSourceName"] == "film"
+    assert vod["HttpPackageConfigurations"][0]["Path"] == "/films/one/index.m3u8"
