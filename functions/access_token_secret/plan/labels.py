@@ -291,6 +291,8 @@ def settle(
     ========================================================  ===========================
     live is ...                                               then
     ========================================================  ===========================
+    (any, with a next token wanted and rotation configured    refused: Secrets Manager's own
+    on the secret)                                            rotation uses AWSPENDING too)
     absent, or the version that is current afterwards         nothing (no rotation)
     not written by the provider                               left alone; staging refused
     the current version, replaced by a write                  label taken off first (AWS
@@ -309,6 +311,11 @@ def settle(
     live = state.version_with_stage(PENDING)
     before: tuple[Action, ...] = ()
     keep: str | None = None
+    if want is not None and state.rotation_enabled:
+        raise SecretConflictError(
+            f"Secret {state.name[:80]} has rotation configured in Secrets Manager, whose rotation also uses "
+            "AWSPENDING; turn that rotation off (cancel-rotate-secret) before staging a next token"
+        )
     if live is None or live == post_current:
         pass
     elif parse(live) is None:
