@@ -140,7 +140,7 @@ def measure_calls_and_latency(local: LocalAws, key: str) -> None:
         counted("Delete", partial(stack.delete, "Token"))
         baseline_run(local, key, run, baseline)
 
-    budgets = {"Create": 3, "Update (new token)": 4, "Update (nothing changed)": 3, "Delete": 2}
+    budgets = {"Create": 3, "Update (new token)": 5, "Update (nothing changed)": 3, "Delete": 2}
     for label, budget in budgets.items():
         value = median([float(c) for c in calls[label]])
         record(f"AWS calls: {label}", f"{value:.0f}", f"<= {budget}", value <= budget)
@@ -204,6 +204,8 @@ def baseline_run(local: LocalAws, key: str, run: int, out: dict[str, list[float]
         kms.describe_key(KeyId=key)
         sm.describe_secret(SecretId=box["arn"])
         if token:
+            # A supplied token is never fingerprinted: the floor reads AWSCURRENT before writing.
+            sm.get_secret_value(SecretId=box["arn"])
             sm.put_secret_value(SecretId=box["arn"], SecretString=json.dumps({"k": token}))
         sm.put_resource_policy(SecretId=box["arn"], ResourcePolicy=policy)
 
@@ -261,7 +263,7 @@ def measure_new_paths(local: LocalAws, key: str, other_key: str) -> None:
         promotion = calls(partial(rotating.update_stack, {"Token": _props(key, RotationId="2", **extra)}))
         suffix = " with ReturnAccessToken" if returned else ""
         for label, count, budget in (
-            (f"Update, stage the next token{suffix}", staging, 6 if returned else 4),
+            (f"Update, stage the next token{suffix}", staging, 7 if returned else 5),
             (f"Update, promote it{suffix}", promotion, 6 if returned else 4),
         ):
             record(f"AWS calls: {label}", str(count), f"<= {budget}", count <= budget)
