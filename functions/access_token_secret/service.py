@@ -164,8 +164,9 @@ class AccessTokenSecretService:
             adoption = None
             if observed is not None:
                 adoption, observed = self._adoption(desired, observed)
-                request = Request(desired, old=old, same_secret=target.same_secret)
-                observed = self._learn(request, observed, target.donor)
+                if adoption is None:  # an adoption keeps the token it found: nothing more to learn
+                    request = Request(desired, old=old, same_secret=target.same_secret)
+                    observed = self._learn(request, observed, target.donor)
             if adoption is not None:
                 # A failed adoption must not hand CloudFormation's rollback Delete a secret that
                 # existed before this stack: the failure names nothing (see the adapter).
