@@ -110,6 +110,7 @@ class _Request:
             delete=self.delete,
             failure_physical_id=self.failure_physical_id,
             deliver=_deliver,
+            request_type=envelope.request_type,
             deadline_margin_s=DEADLINE_MARGIN_S,
             service_timeout_s=service_timeout(envelope.properties),
             init_failure_reason=_INIT_FAILURE if service is None else None,
