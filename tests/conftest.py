@@ -8,8 +8,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.retries.standard import ExponentialBackoff
 
 from harness.certs import make_tls_files
 from harness.emulator import Emulator, free_port
@@ -30,6 +32,24 @@ os.environ.pop("AWS_SESSION_TOKEN", None)
 
 # The provider's logging configuration, in force as it is in Lambda from the first import on.
 import access_token_secret.logs  # noqa: E402, F401
+
+# botocore's standard-mode backoff (up to 1+2+4+8+16 s of jittered sleep over 6 attempts) is
+# botocore's, not the provider's; scaled down, a throttling test keeps every attempt and the
+# order of its calls and loses the sleep. Attempts and timeouts are the provider's own
+# (aws/clients.py) and are not changed here.
+BACKOFF_SCALE = 0.02
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scaled_botocore_backoff() -> Iterator[None]:
+    original = ExponentialBackoff.delay_amount
+
+    def scaled(self: ExponentialBackoff, context: Any) -> float:
+        return float(original(self, context)) * BACKOFF_SCALE
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ExponentialBackoff, "delay_amount", scaled)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
+from access_token_secret.adapter.handler import Timing
+from access_token_secret.aws.clients import ClientTiming
 
 from harness.clock import SimulatedClock
 from harness.cloudformation import CloudFormation, Stack
@@ -81,6 +84,23 @@ def fresh_emulator(emulator: Emulator, _register_leak_source: FaultProxy) -> Ite
     _register_leak_source.clear()
     yield
     _register_leak_source.clear()
+
+
+# The provider's time budget, scaled down (production: 8 s margin, 10 s read timeout): the
+# timeout tests keep their proportions and take a second or two. One test per real value keeps
+# the production numbers (test_faults.py, marked slow).
+FAST = Timing(deadline_margin_s=1.0, clients=ClientTiming(connect_timeout_s=1.0, read_timeout_s=3.0))
+
+
+@pytest.fixture
+def fast_timing(monkeypatch: pytest.MonkeyPatch) -> Timing:
+    """The in-process handler with :data:`FAST` timing: its deadline margin, and a service whose
+    clients time out after ``FAST.clients.read_timeout_s``."""
+    from access_token_secret.adapter import handler
+
+    monkeypatch.setattr(handler, "TIMING", FAST)
+    monkeypatch.setattr(handler, "_SERVICE", handler.build_service(os.environ, FAST.clients))
+    return FAST
 
 
 @pytest.fixture(scope="session")

@@ -155,3 +155,15 @@ def test_malformed_envelopes_are_described(event: object, problem: str) -> None:
     found = envelope_problem(event)
     assert found is not None
     assert problem in found
+
+
+def test_the_provider_runs_with_the_production_timing_unless_a_test_replaces_it() -> None:
+    """The real values tests elsewhere scale down: 6 attempts, 3 s to connect, 10 s to read,
+    an answer 8 s before the deadline (docs/reference.md, ServiceTimeout)."""
+    from access_token_secret.adapter.handler import DEADLINE_MARGIN_S, Timing
+    from access_token_secret.aws.clients import CLIENT_CONFIG, ClientTiming
+
+    assert Timing() == Timing(deadline_margin_s=8.0, clients=ClientTiming(6, 3, 10))
+    assert DEADLINE_MARGIN_S == 8.0
+    assert CLIENT_CONFIG.retries == {"mode": "standard", "total_max_attempts": 6}
+    assert (CLIENT_CONFIG.connect_timeout, CLIENT_CONFIG.read_timeout) == (3, 10)
