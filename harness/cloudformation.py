@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from .account import ACCOUNT, REGION
 from .lambda_context import function_arn
 from .listener import ResponseListener
 
@@ -299,8 +300,8 @@ class CloudFormation:
         invoke: Invoke,
         listener: ResponseListener,
         *,
-        region: str = "us-east-1",
-        account: str = "123456789012",
+        region: str = REGION,
+        account: str = ACCOUNT,
         response_timeout_s: float = 60.0,
     ) -> None:
         self.invoke = invoke

@@ -23,13 +23,17 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
 from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
 from .origins import Answer, OriginServer, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "source-location-generated-token.yaml"
 CUSTOM = "OriginAccessToken"
@@ -58,7 +62,7 @@ class ExampleStack(Dependents):
     stack: Stack
     mediatailor: MediaTailor
     origin: Origin | OriginServer
-    kms: Any
+    kms: KMSClient
     parameters: dict[str, str]
     key_arn: str = ""
     template: Path = EXAMPLE
@@ -85,7 +89,7 @@ class ExampleStack(Dependents):
         stack: Stack,
         mediatailor: MediaTailor,
         origin: Origin | OriginServer,
-        kms: Any,
+        kms: KMSClient,
         parameters: Mapping[str, str],
         *,
         template: Path = EXAMPLE,

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import SimulatedClock
 from .cloudformation import CLEANING_UP, DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
@@ -28,6 +28,11 @@ from .delivery import Cdn, Playback, Viewer, segment_next_to
 from .mediatailor import Fetch, MediaTailor, SourceLocation
 from .origins import MEDIAPACKAGE_V1, MEDIAPACKAGE_V2, CdnAuthorization, MediaPackage, OriginServer
 from .templates import load_template, resource_properties
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 V1_EXAMPLE = EXAMPLES / "mediapackage-cdn-authorization.yaml"
@@ -57,8 +62,8 @@ class MediaPackageExample(Dependents):
     mediatailor: MediaTailor
     origin: OriginServer
     clock: SimulatedClock
-    kms: Any
-    secretsmanager: Any
+    kms: KMSClient
+    secretsmanager: SecretsManagerClient
     template: Path
     parameters: dict[str, str]
     cdn_propagation_seconds: float = 300.0

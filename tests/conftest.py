@@ -19,6 +19,9 @@ from harness.environment import provider_environment
 from harness.faults import FaultProxy
 from harness.listener import ResponseListener
 
+# Fixtures shared by the integration and property tests (pytest reads this only here, at the root).
+pytest_plugins = ("tests.support.fixtures",)
+
 _WORKDIR = Path(tempfile.mkdtemp(prefix="access-token-secret-tests-"))
 TLS = make_tls_files(_WORKDIR / "tls")
 PROXY_PORT = free_port()

@@ -25,6 +25,7 @@ from access_token_secret.service import Result
 from access_token_secret.tokens import AccessToken
 from access_token_secret.version import VERSION
 
+from harness.account import REGION
 from harness.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +93,7 @@ def translate(example: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         def list_policies(self, **_: object) -> dict[str, list[object]]:
             return {"Policies": []}
 
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     return dict(transform(load_template(ROOT / "examples" / example), {}, ManagedPolicyLoader(NoIam())))
 
 

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from access_token_secret.adapter.handler import Timing
 
+from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
 from harness.faults import Fault
 from harness.lambda_context import LambdaContext
 from harness.lambda_service import AsyncLambda, template_retry_attempts
 from harness.listener import ResponseListener
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
 
@@ -104,9 +105,9 @@ def test_a_service_timeout_shorter_than_the_function_timeout_is_answered_in_time
     removes what the late call made. (Production numbers: 30 s, a 60 s function, 8 s margin.)"""
     from access_token_secret.adapter.handler import lambda_handler
 
-    service_timeout_s = 3  # the answer is due 2 s in; the late call creates after 6 s
-    hang_s = fast_timing.clients.read_timeout_s + 0.2  # each attempt times out; the 3rd creates
-    proxy_calls.inject(Fault("CreateSecret", delay_s=hang_s, times=2, code="RequestTimeout", status=500))
+    service_timeout_s = 2  # the answer is due 1 s in; the late call creates after 3 s
+    hang_s = fast_timing.clients.read_timeout_s + 0.2  # the first attempt times out, the retry creates
+    proxy_calls.inject(Fault("CreateSecret", delay_s=hang_s, times=1, code="RequestTimeout", status=500))
     properties = props(kms_key, ServiceTimeout=service_timeout_s, ForceDeleteWithoutRecovery=True)
     event = stack.event("Create", "Token", properties)
     started = time.monotonic()
@@ -233,7 +234,7 @@ def test_a_secret_outside_the_prefix_is_refused_before_any_call(
 ) -> None:
     """The role reaches only secret:<SecretNamePrefix>* (template.yaml), so after a prefix
     change every call on an older secret would be denied; moto evaluates no IAM."""
-    outside = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-prefix/media/Token-AbCdEf"
+    outside = make_arn("secretsmanager", "secret:old-prefix/media/Token-AbCdEf")
     proxy_calls.clear()
 
     old = props(kms_key) if request_type == "Update" else None

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from access_token_secret.adapter.handler import Timing
 
+from harness.account import make_arn
 from harness.cloudformation import Stack
 from harness.faults import Fault
 from harness.lambda_context import LambdaContext
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
 OPERATIONS = ("DescribeKey", "CreateSecret", "DescribeSecret", "PutSecretValue", "PutResourcePolicy", "DeleteSecret")
@@ -47,7 +48,7 @@ def test_persistent_access_denied_fails_with_the_missing_permission(
         Fault(
             "CreateSecret",
             code="AccessDeniedException",
-            message="User: arn:aws:sts::123456789012:assumed-role/provider is not authorized to perform: "
+            message=f"User: {make_arn('sts', 'assumed-role/provider', region='')} is not authorized to perform: "
             "secretsmanager:CreateSecret",
         )
     )

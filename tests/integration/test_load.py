@@ -9,7 +9,7 @@ import pytest
 
 from harness.cloudformation import Stack
 from harness.faults import Fault
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 RESOURCES = 200
 CONCURRENCY = 20
