@@ -72,12 +72,15 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.delay_s:
                 time.sleep(fault.delay_s)
             payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
-            self.send_response(fault.status)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("x-amzn-ErrorType", fault.code)
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(fault.status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("x-amzn-ErrorType", fault.code)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # a hang outlived the client's read timeout: it has gone, as over a real network
             return
         upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}

@@ -1,6 +1,7 @@
 """Session wiring: moto on loopback behind a recording fault proxy, an HTTPS response listener,
 and the provider's environment, set before anything imports the handler (which builds its
-clients at import, exactly as in Lambda)."""
+clients at import, exactly as in Lambda). Under ``pytest -n`` (``make test``) each worker is its
+own process with its own emulator, proxy, listener and ports: nothing is shared between them."""
 
 from __future__ import annotations
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from access_token_secret.adapter.handler import Timing
 
 from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
@@ -19,6 +18,9 @@ from harness.lambda_context import LambdaContext
 from harness.lambda_service import AsyncLambda, template_retry_attempts
 from harness.listener import ResponseListener
 from tests.support.aws import Aws
+
+if TYPE_CHECKING:
+    from access_token_secret.adapter.handler import Timing
 
 KEY = "MyAccessTokenIdentifier"
 

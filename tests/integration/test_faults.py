@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from access_token_secret.adapter.handler import Timing
 
 from harness.account import make_arn
 from harness.cloudformation import Stack
 from harness.faults import Fault
 from harness.lambda_context import LambdaContext
 from tests.support.aws import Aws
+
+if TYPE_CHECKING:
+    from access_token_secret.adapter.handler import Timing
 
 KEY = "MyAccessTokenIdentifier"
 OPERATIONS = ("DescribeKey", "CreateSecret", "DescribeSecret", "PutSecretValue", "PutResourcePolicy", "DeleteSecret")
@@ -105,7 +107,7 @@ def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
     """CreateSecret hangs past botocore's read timeout. With a 12 s Lambda deadline the provider
     must answer FAILED at least 5 s before it, naming the secret it may have created, and the
     rollback Delete must then remove that secret."""
-    from access_token_secret.adapter.handler import DEADLINE_MARGIN_S, TIMING, lambda_handler
+    from access_token_secret.adapter.handler import DEADLINE_MARGIN_S, TIMING, Timing, lambda_handler
 
     assert Timing() == TIMING, "this test keeps the production timing"
     assert DEADLINE_MARGIN_S >= 5

@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from access_token_secret.adapter.handler import Timing
-from access_token_secret.aws.clients import ClientTiming
 
 from harness.account import REGION
 from harness.cloudformation import CloudFormation, Stack
@@ -26,13 +24,18 @@ from harness.lambda_context import LambdaContext
 from harness.listener import ResponseListener
 from tests.support.aws import Aws
 
+if TYPE_CHECKING:
+    from access_token_secret.adapter.handler import Timing
+
 Handler = Callable[[dict[str, Any], Any], None]
 Invoke = Callable[..., None]
 
 # The provider's time budget, scaled down (production: 8 s margin, 10 s read timeout): the
 # timeout tests keep their proportions and take a second or two. One test per real value keeps
 # the production numbers (test_faults.py, marked slow).
-FAST = Timing(deadline_margin_s=1.0, clients=ClientTiming(connect_timeout_s=1.0, read_timeout_s=3.0))
+FAST_DEADLINE_MARGIN_S = 1.0
+FAST_CONNECT_TIMEOUT_S = 1.0
+FAST_READ_TIMEOUT_S = 3.0
 
 
 @pytest.fixture(scope="session")
@@ -54,13 +57,19 @@ def fresh_emulator(emulator: Emulator, _register_leak_source: FaultProxy) -> Ite
 
 @pytest.fixture
 def fast_timing(monkeypatch: pytest.MonkeyPatch) -> Timing:
-    """The in-process handler with :data:`FAST` timing: its deadline margin, and a service whose
-    clients time out after ``FAST.clients.read_timeout_s``."""
+    """The in-process handler with the fast timing above: its deadline margin, and a service
+    whose clients time out after ``FAST_READ_TIMEOUT_S``. Imported here, not at the top: the
+    handler builds its clients at import, once the session has set the environment."""
     from access_token_secret.adapter import handler
+    from access_token_secret.aws.clients import ClientTiming
 
-    monkeypatch.setattr(handler, "TIMING", FAST)
-    monkeypatch.setattr(handler, "_SERVICE", handler.build_service(os.environ, FAST.clients))
-    return FAST
+    fast = handler.Timing(
+        deadline_margin_s=FAST_DEADLINE_MARGIN_S,
+        clients=ClientTiming(connect_timeout_s=FAST_CONNECT_TIMEOUT_S, read_timeout_s=FAST_READ_TIMEOUT_S),
+    )
+    monkeypatch.setattr(handler, "TIMING", fast)
+    monkeypatch.setattr(handler, "_SERVICE", handler.build_service(os.environ, fast.clients))
+    return fast
 
 
 @pytest.fixture(scope="session")
