@@ -66,8 +66,12 @@ scan: $(SCAN_VENV)/.installed
 demo: venv
 	PYTHONPATH=functions:. $(PY) -m harness.demo
 
+# Two workers: a test mostly waits on the emulator (another process), so two keep both cores
+# busy. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: venv build
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 unit: venv
 	$(PY) -m pytest tests/unit

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
+from .account import ACCOUNT, REGION
 from .lambda_context import function_arn
 from .listener import ResponseListener
 
@@ -69,6 +70,26 @@ class Response:
 class ResourceState:
     physical_id: str
     properties: dict[str, Any]
+
+
+DEPLOYING: Final = "deploying"
+CLEANING_UP: Final = "cleaning up"
+ROLLING_BACK: Final = "rolling back"
+
+
+class Dependents:
+    """What a stack driver does around the custom resources' requests: watch each answer, and
+    bring the resources that reference them in line. The base does nothing (a stack of custom
+    resources only); the example drivers override it."""
+
+    def responded(self, phase: str, label: str, logical_id: str, response: Response) -> None:
+        """After each request: ``label`` is what the stack's event list would show."""
+
+    def settle(self, phase: str) -> None:
+        """After the custom resources of a deploy (``DEPLOYING``) or a rollback (``ROLLING_BACK``)."""
+
+    def rolling_back(self) -> None:
+        """Before the first rollback request: the previous parameters apply again."""
 
 
 @dataclass
@@ -163,40 +184,86 @@ class Stack:
         """UPDATE changed resources in order; on a failure (or ``fail_later``, a failure of some
         other resource after these succeeded) roll back, otherwise clean up replacements.
         Returns (update responses, rollback-or-cleanup responses)."""
+        return self.deploy(list(resources), lambda logical_id: resources[logical_id], fail_later=fail_later)
+
+    def deploy(
+        self,
+        order: Sequence[str],
+        desired: Callable[[str], Mapping[str, Any]],
+        *,
+        fail_later: bool = False,
+        dependents: Dependents | None = None,
+        update_unchanged: bool = False,
+    ) -> tuple[list[Response], list[Response]]:
+        """The one CloudFormation sequence every driver uses (CloudFormation User Guide,
+        "Update behaviors of stack resources", "Monitor the progress of a stack update"):
+
+        * the custom resources in ``order`` (dependencies first), each created when new,
+          updated when ``desired`` (read just before its request, so it may use the attributes
+          of the ones before it) differs from what the stack has (or ``update_unchanged``),
+          left alone otherwise;
+          ``dependents.responded`` after every request;
+        * then ``dependents.settle``: the resources that reference them (a source location, a
+          distribution) are created or updated, only where a referenced value changed;
+        * success: UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, the Delete of every replaced ID;
+        * a FAILED answer, or ``fail_later`` (a resource after these fails): the rollback is an
+          update back to the previous template, in the same order, each touched resource
+          getting an Update with its old properties (new and old swapped) on its current ID;
+          ``settle`` again; then UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS deletes the IDs
+          the failed update created (a resource it created is deleted).
+
+        Returns (update responses, rollback-or-cleanup responses).
+        """
+        hooks = dependents or Dependents()
         before = {name: copy.deepcopy(state) for name, state in self.resources.items()}
         attempted: dict[str, dict[str, Any]] = {}
         responses: list[Response] = []
-        for logical_id, properties in resources.items():
-            if before[logical_id].properties == dict(properties):
+        for logical_id in order:
+            properties = dict(desired(logical_id))
+            state = self.resources.get(logical_id)
+            if state is not None and state.properties == properties and not update_unchanged:
                 continue
-            attempted[logical_id] = dict(properties)
-            response = self.update(logical_id, properties)
+            attempted[logical_id] = properties
+            if state is None:
+                response, verb = self.create(logical_id, properties), "Create"
+            else:
+                response, verb = self.update(logical_id, properties), "Update"
             responses.append(response)
+            hooks.responded(DEPLOYING, f"{verb} {logical_id}", logical_id, response)
             if not response.ok:
-                return responses, self._rollback(before, attempted)
-            self.resources[logical_id] = ResourceState(response.physical_id, dict(properties))
+                return responses, self._rollback(before, attempted, hooks)
+            self.resources[logical_id] = ResourceState(response.physical_id, properties)
+        hooks.settle(DEPLOYING)
         if fail_later:
-            return responses, self._rollback(before, attempted)
-        return responses, self._cleanup(before, list(attempted))
+            return responses, self._rollback(before, attempted, hooks)
+        return responses, self._cleanup(before, list(attempted), hooks)
 
-    def _cleanup(self, before: Mapping[str, ResourceState], updated: list[str]) -> list[Response]:
+    def _cleanup(self, before: Mapping[str, ResourceState], updated: list[str], hooks: Dependents) -> list[Response]:
         """UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: Delete the old ID of every replaced resource."""
         responses = []
         for logical_id in updated:
-            old = before[logical_id]
-            if old.physical_id != self.resources[logical_id].physical_id:
-                responses.append(self.send("Delete", logical_id, old.properties, physical_id=old.physical_id))
+            old = before.get(logical_id)
+            if old is not None and old.physical_id != self.resources[logical_id].physical_id:
+                response = self.send("Delete", logical_id, old.properties, physical_id=old.physical_id)
+                responses.append(response)
+                hooks.responded(CLEANING_UP, "cleanup Delete", logical_id, response)
         return responses
 
-    def _rollback(self, before: Mapping[str, ResourceState], attempted: Mapping[str, dict[str, Any]]) -> list[Response]:
-        """UPDATE_ROLLBACK_IN_PROGRESS: for each touched resource, in reverse, an Update back to
-        the old properties (new and old swapped) on its current ID; then
-        UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS deletes the IDs the failed update made."""
+    def _rollback(
+        self, before: Mapping[str, ResourceState], attempted: Mapping[str, dict[str, Any]], hooks: Dependents
+    ) -> list[Response]:
+        """UPDATE_ROLLBACK_IN_PROGRESS, then UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS."""
+        hooks.rolling_back()
         responses = []
         cleanup = []
-        for logical_id in reversed(list(attempted)):
-            current = self.resources[logical_id]
-            old = before[logical_id]
+        for logical_id in attempted:
+            current = self.resources.get(logical_id)
+            old = before.get(logical_id)
+            if old is None:  # created by the failed update: only deleted
+                if current is not None:
+                    cleanup.append((logical_id, self.resources.pop(logical_id)))
+                continue
+            assert current is not None
             response = self.send(
                 "Update",
                 logical_id,
@@ -205,11 +272,15 @@ class Stack:
                 old_properties=attempted[logical_id],
             )
             responses.append(response)
+            hooks.responded(ROLLING_BACK, f"rollback Update {logical_id}", logical_id, response)
             if response.physical_id != current.physical_id:
                 cleanup.append((logical_id, current))
             self.resources[logical_id] = ResourceState(response.physical_id, old.properties)
+        hooks.settle(ROLLING_BACK)
         for logical_id, state in cleanup:
-            responses.append(self.send("Delete", logical_id, state.properties, physical_id=state.physical_id))
+            response = self.send("Delete", logical_id, state.properties, physical_id=state.physical_id)
+            responses.append(response)
+            hooks.responded(ROLLING_BACK, "rollback cleanup Delete", logical_id, response)
         return responses
 
     def delete_stack(self, *, concurrency: int = 1, retain: tuple[str, ...] = ()) -> list[Response]:
@@ -229,8 +300,8 @@ class CloudFormation:
         invoke: Invoke,
         listener: ResponseListener,
         *,
-        region: str = "us-east-1",
-        account: str = "123456789012",
+        region: str = REGION,
+        account: str = ACCOUNT,
         response_timeout_s: float = 60.0,
     ) -> None:
         self.invoke = invoke

@@ -15,25 +15,29 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from .account import ACCOUNT, DEPLOYER, REGION
 from .clock import SimulatedClock
 from .cloudformation import CloudFormation, Response
 from .delivery import Cdn
-from .emulator import FAKE_ACCOUNT
-from .environment import REGION, start_local_aws
+from .environment import start_local_aws
 from .example_stack import CUSTOM, EXAMPLE, Check, ExampleStack
 from .lambda_context import LambdaContext
 from .mediapackage_stack import V1_EXAMPLE, MediaPackageExample, Step
 from .mediatailor import MediaTailor, Origin
 from .origins import OriginServer
 
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+
 STAGED = EXAMPLE.with_name("staged-rotation-origin-check.yaml")
 
 STEP_WIDTH = 78
-DEPLOYER = f"arn:aws:iam::{FAKE_ACCOUNT}:role/deployer"
 
 
 def _short(arn: str) -> str:
@@ -43,7 +47,9 @@ def _short(arn: str) -> str:
 class Story:
     """Prints each step's heading, then every request and fetch as it happens."""
 
-    def __init__(self, example: ExampleStack, kms: Any, calls: Callable[[], dict[str, int]], reset: Callable[[], None]):
+    def __init__(
+        self, example: ExampleStack, kms: KMSClient, calls: Callable[[], dict[str, int]], reset: Callable[[], None]
+    ):
         self.example = example
         self._kms = kms
         self._calls = calls
@@ -104,7 +110,7 @@ def _zero_downtime_rotation(
     origin: OriginServer,
     invoke: Callable[[dict[str, Any]], None],
     mediatailor: MediaTailor,
-    kms: Any,
+    kms: KMSClient,
     failures: list[str],
 ) -> None:
     """Part 2: examples/staged-rotation-origin-check.yaml, whose WAF rule group (evaluated by the
@@ -152,8 +158,8 @@ def _mediapackage_rotation(
     origin: OriginServer,
     invoke: Callable[[dict[str, Any]], None],
     mediatailor: MediaTailor,
-    kms: Any,
-    secretsmanager: Any,
+    kms: KMSClient,
+    secretsmanager: SecretsManagerClient,
     failures: list[str],
 ) -> None:
     """Part 3: examples/mediapackage-cdn-authorization.yaml on the simulated clock. MediaPackage
@@ -265,7 +271,7 @@ def _run(local: Any, origin: Origin, stand_in: OriginServer, provider_output: An
     direct = boto3.session.Session(region_name=REGION)
     kms = direct.client("kms", endpoint_url=local.emulator.url)
     secretsmanager = direct.client("secretsmanager", endpoint_url=local.emulator.url)
-    mediatailor = MediaTailor(secretsmanager, kms, region=REGION, account=FAKE_ACCOUNT, deployer_principal_arn=DEPLOYER)
+    mediatailor = MediaTailor(secretsmanager, kms, region=REGION, account=ACCOUNT, deployer_principal_arn=DEPLOYER)
     stack = CloudFormation(invoke, local.listener).new_stack("media-origin")
     example = ExampleStack.with_example_key(stack, mediatailor, origin, kms, {"DeployerPrincipalArn": DEPLOYER})
     story = Story(example, kms, lambda: dict(local.proxy.recorder.count()), local.proxy.clear)

@@ -12,7 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-FAKE_ACCOUNT = "123456789012"
+from .account import ACCOUNT as FAKE_ACCOUNT  # noqa: F401 - the name older tests import
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -9,12 +9,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .account import REGION
 from .certs import make_tls_files
 from .emulator import Emulator
 from .faults import FaultProxy
 from .listener import ResponseListener
 
-REGION = "us-east-1"
 LISTENER_HOST = "127.0.0.1"
 
 

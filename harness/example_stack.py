@@ -1,8 +1,9 @@
 """``examples/source-location-generated-token.yaml`` as CloudFormation would run it, with the
 MediaTailor stand-in in the loop and a fetch after every single resource operation.
 
-CloudFormation's ordering for dependents (CloudFormation User Guide, "Update behaviors of stack
-resources" and "Monitor the progress of a stack update"):
+CloudFormation's ordering (CloudFormation User Guide, "Update behaviors of stack resources" and
+"Monitor the progress of a stack update") is :meth:`harness.cloudformation.Stack.deploy`, the
+one sequencer every driver uses; this driver adds the dependents:
 
 * Create: the custom resource, then the source location, then the VOD source.
 * Update: the custom resource first; the source location is updated only when a value it
@@ -22,13 +23,17 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .cloudformation import ResourceState, Response, Stack
+from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
 from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
 from .origins import Answer, OriginServer, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "source-location-generated-token.yaml"
 CUSTOM = "OriginAccessToken"
@@ -53,11 +58,11 @@ class Check:
 
 
 @dataclass
-class ExampleStack:
+class ExampleStack(Dependents):
     stack: Stack
     mediatailor: MediaTailor
     origin: Origin | OriginServer
-    kms: Any
+    kms: KMSClient
     parameters: dict[str, str]
     key_arn: str = ""
     template: Path = EXAMPLE
@@ -74,6 +79,9 @@ class ExampleStack:
     rule: Mapping[str, Any] | None = None
     # A CDN in front of the origin: each check then also plays a viewer's segment request.
     cdn: Cdn | None = None
+    # The custom resource's last answer, while CloudFormation works on its dependents.
+    _data: Mapping[str, str] | None = None
+    _creating: bool = False
 
     @classmethod
     def with_example_key(
@@ -81,7 +89,7 @@ class ExampleStack:
         stack: Stack,
         mediatailor: MediaTailor,
         origin: Origin | OriginServer,
-        kms: Any,
+        kms: KMSClient,
         parameters: Mapping[str, str],
         *,
         template: Path = EXAMPLE,
@@ -118,35 +126,19 @@ class ExampleStack:
     # Operations ---------------------------------------------------------------------------
 
     def create(self, properties: Mapping[str, Any] | None = None) -> list[Response]:
-        created = self.stack.create(CUSTOM, properties or self.custom_properties())
-        self._responded("Create OriginAccessToken", created)
-        if not created.ok:
-            return [created]
-        self._put_origin_rule(created.data, "Create OriginTokenCheck")
-        self._put_source_location(created.data, "Create SourceLocation")
-        self._check("Create VodSource", self._vod_path())
-        return [created]
+        """CREATE: the custom resource, then what references it, then the VOD source."""
+        wanted = dict(properties or self.custom_properties())
+        responses, rolled_back = self.stack.deploy([CUSTOM], lambda _: wanted, dependents=self)
+        return responses + rolled_back
 
     def update(self, properties: Mapping[str, Any], *, fail_later: bool = False) -> list[Response]:
-        """UPDATE of the custom resource's properties; ``fail_later``: a resource after it fails."""
-        before = self.stack.resources[CUSTOM]
-        updated = self.stack.update(CUSTOM, properties)
-        self._responded("Update OriginAccessToken", updated)
-        self._check("Update OriginAccessToken")
-        if not updated.ok:
-            return [updated, self._roll_back(before, properties, updated.physical_id)]
-        self.stack.resources[CUSTOM] = ResourceState(updated.physical_id, dict(properties))
-        self._put_source_location(updated.data, "Update SourceLocation")
-        self._put_origin_rule(updated.data, "Update OriginTokenCheck")
-        if fail_later:
-            rolled_back = self._roll_back(before, properties, updated.physical_id)
-            responses = [updated, rolled_back]
-            if rolled_back.physical_id != updated.physical_id:
-                responses.append(self._delete(updated.physical_id, dict(properties), "rollback cleanup Delete"))
-            return responses
-        if updated.physical_id != before.physical_id:
-            return [updated, self._delete(before.physical_id, before.properties, "cleanup Delete")]
-        return [updated]
+        """UPDATE of the custom resource's properties; ``fail_later``: a resource after it fails.
+        An unchanged ``properties`` still sends an Update (tests use it as a no-op update)."""
+        wanted = dict(properties)
+        responses, after = self.stack.deploy(
+            [CUSTOM], lambda _: wanted, fail_later=fail_later, dependents=self, update_unchanged=True
+        )
+        return responses + after
 
     def delete(self) -> list[Response]:
         """DELETE: the VOD source and the source location first, then the custom resource."""
@@ -154,32 +146,40 @@ class ExampleStack:
             self.mediatailor.delete_source_location(self.location.name)
             self.location = None
         state = self.stack.resources.pop(CUSTOM)
-        return [self._delete(state.physical_id, state.properties, "Delete OriginAccessToken")]
+        response = self.stack.send("Delete", CUSTOM, state.properties, physical_id=state.physical_id)
+        self.responded(DEPLOYING, "Delete OriginAccessToken", CUSTOM, response)
+        return [response]
 
     def fetch_as_last_configured(self) -> Fetch:
         """What MediaTailor would get with the source location's last configuration."""
         assert self.last_location is not None
         return self.mediatailor.fetch_with(self.last_location, self._vod_path())
 
-    # Steps --------------------------------------------------------------------------------
+    # The dependents, in CloudFormation's sequence (harness.cloudformation.Stack.deploy) --------
 
-    def _roll_back(self, before: ResourceState, attempted: Mapping[str, Any], current_id: str) -> Response:
-        response = self.stack.send(
-            "Update", CUSTOM, before.properties, physical_id=current_id, old_properties=attempted
-        )
-        self._responded("rollback Update OriginAccessToken", response)
-        self._check("rollback Update OriginAccessToken")
-        self.stack.resources[CUSTOM] = ResourceState(response.physical_id, before.properties)
-        if response.ok:
-            self._put_source_location(response.data, "rollback Update SourceLocation")
-            self._put_origin_rule(response.data, "rollback Update OriginTokenCheck")
-        return response
-
-    def _delete(self, physical_id: str, properties: Mapping[str, Any], label: str) -> Response:
-        response = self.stack.send("Delete", CUSTOM, properties, physical_id=physical_id)
-        self._responded(label, response)
+    def responded(self, phase: str, label: str, logical_id: str, response: Response) -> None:
+        """A fetch after every request; the custom resource's attributes for :meth:`settle`."""
+        if self.on_response is not None:
+            self.on_response(label, response)
+        if "Delete" not in label:
+            self._data = response.data if response.ok else None
+            self._creating = label.startswith("Create")
         self._check(label)
-        return response
+
+    def settle(self, phase: str) -> None:
+        """The WAF rule group and the source location, where a value they reference changed."""
+        if self._data is None:
+            return
+        if self._creating:
+            self._put_origin_rule(self._data, "Create OriginTokenCheck")
+            self._put_source_location(self._data, "Create SourceLocation")
+            self._check("Create VodSource", self._vod_path())
+            return
+        prefix = "rollback " if phase == ROLLING_BACK else ""
+        self._put_source_location(self._data, f"{prefix}Update SourceLocation")
+        self._put_origin_rule(self._data, f"{prefix}Update OriginTokenCheck")
+
+    # Steps --------------------------------------------------------------------------------
 
     def _put_source_location(self, data: Mapping[str, str], label: str) -> None:
         """Create or update the source location, only when a value it references changed."""
@@ -212,10 +212,6 @@ class ExampleStack:
         self.rule = properties
         self.origin.gate = WafRuleGroup(properties)
         self._check(label)
-
-    def _responded(self, label: str, response: Response) -> None:
-        if self.on_response is not None:
-            self.on_response(label, response)
 
     def _vod_path(self) -> str:
         properties = resource_properties(self.template, "VodSource", self.parameters)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from .loopback import LoopbackServer
+
 
 @dataclass
 class Fault:
@@ -70,12 +72,15 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.delay_s:
                 time.sleep(fault.delay_s)
             payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
-            self.send_response(fault.status)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("x-amzn-ErrorType", fault.code)
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(fault.status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("x-amzn-ErrorType", fault.code)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # a hang outlived the client's read timeout: it has gone, as over a real network
             return
         upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
@@ -105,29 +110,20 @@ class _Server(ThreadingHTTPServer):
 Rule = Callable[[str, bytes], "Fault | None"]
 
 
-class FaultProxy:
+class FaultProxy(LoopbackServer[_Server]):
     def __init__(self, upstream_port: int, *, port: int = 0, seed: int = 7) -> None:
+        super().__init__(_Server, _Handler, port=port)
         self.upstream_port = upstream_port
         self.recorder = Recorder()
         self._faults: list[Fault] = []
         self._rules: list[Rule] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.proxy = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FaultProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url
 
     def inject(self, *faults: Fault) -> None:
         with self._lock:

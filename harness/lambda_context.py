@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 
+from .account import ACCOUNT, REGION, make_arn
+
 # The provider function as SAM names it (<stack>-<logical id>-<suffix>). CloudFormation invokes
 # the function its ServiceToken names, so the harness's ServiceToken is this ARN too.
 FUNCTION_NAME = "mediatailor-access-token-secret-ProviderFunction-AbCdEf123456"
 
 
-def function_arn(region: str = "us-east-1", account: str = "123456789012", name: str = FUNCTION_NAME) -> str:
-    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+def function_arn(region: str = REGION, account: str = ACCOUNT, name: str = FUNCTION_NAME) -> str:
+    return make_arn("lambda", f"function:{name}", region=region, account=account)
 
 
 class LambdaContext:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .certs import TlsFiles
+from .loopback import LoopbackServer
 
 MAX_BODY = 4096
 
@@ -93,39 +94,25 @@ class _Server(ThreadingHTTPServer):
     store: _Store
 
 
-class ResponseListener:
+class ResponseListener(LoopbackServer[_Server]):
     """Start with :meth:`start`; every request gets its own URL from :meth:`new_url`."""
 
     def __init__(self, tls: TlsFiles) -> None:
         self._tls = tls
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.store = _Store()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_Server, _Handler, tls=context)
+        self._server.store = _Store()
 
     @property
     def store(self) -> _Store:
         return self._server.store
 
-    def start(self) -> ResponseListener:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
     def new_url(self, stack_id: str, logical_id: str, request_id: str) -> str:
         """A pre-signed-style URL on this listener for that request (its key names it)."""
         signature = uuid.uuid4().hex
         return (
-            f"https://127.0.0.1:{self.port}{response_path(stack_id, logical_id, request_id)}"
+            f"{self.base_url}{response_path(stack_id, logical_id, request_id)}"
             f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=7200&X-Amz-Signature={signature}"
         )
 

@@ -17,17 +17,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import SimulatedClock
-from .cloudformation import ResourceState, Response, Stack
+from .cloudformation import CLEANING_UP, DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, Playback, Viewer, segment_next_to
 from .mediatailor import Fetch, MediaTailor, SourceLocation
 from .origins import MEDIAPACKAGE_V1, MEDIAPACKAGE_V2, CdnAuthorization, MediaPackage, OriginServer
 from .templates import load_template, resource_properties
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 V1_EXAMPLE = EXAMPLES / "mediapackage-cdn-authorization.yaml"
@@ -52,13 +57,13 @@ class Step:
 
 
 @dataclass
-class MediaPackageExample:
+class MediaPackageExample(Dependents):
     stack: Stack
     mediatailor: MediaTailor
     origin: OriginServer
     clock: SimulatedClock
-    kms: Any
-    secretsmanager: Any
+    kms: KMSClient
+    secretsmanager: SecretsManagerClient
     template: Path
     parameters: dict[str, str]
     cdn_propagation_seconds: float = 300.0
@@ -72,6 +77,10 @@ class MediaPackageExample:
     location: SourceLocation | None = None
     live_path: str | None = None
     _deployed: dict[str, Any] = field(default_factory=dict)
+    # What a rollback returns to: parameters, overrides and attributes before the last deploy.
+    _previous: tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, Any]] = field(
+        default_factory=lambda: ({}, {}, {})
+    )
 
     def __post_init__(self) -> None:
         resources = load_template(self.template)["Resources"]
@@ -105,49 +114,33 @@ class MediaPackageExample:
     # Stack operations ---------------------------------------------------------------------
 
     def deploy(self, *, fail_later: bool = False, **parameters: str) -> list[Response]:
-        """CREATE the stack, or UPDATE it with new parameter values (and ``overrides``).
+        """CREATE the stack, or UPDATE it with new parameter values (and ``overrides``), in
+        CloudFormation's sequence (:meth:`harness.cloudformation.Stack.deploy`).
         ``fail_later``: a resource after these fails, and CloudFormation rolls back."""
-        before = (dict(self.parameters), {k: dict(v) for k, v in self.overrides.items()}, dict(self.attributes))
-        states = {name: self.stack.resources.get(name) for name in CUSTOMS}
+        self._previous = (dict(self.parameters), {k: dict(v) for k, v in self.overrides.items()}, dict(self.attributes))
         self.parameters.update(parameters)
-        responses = self._apply("")
-        if any(not r.ok for r in responses) or fail_later:
-            return responses + self._roll_back(before, states)
-        for name, state in states.items():
-            if state is not None and state.physical_id != self.stack.resources[name].physical_id:
-                responses.append(self._delete(name, state.physical_id, "cleanup Delete", state.properties))
-        return responses
+        responses, after = self.stack.deploy(CUSTOMS, self._custom_properties, fail_later=fail_later, dependents=self)
+        return responses + after
 
-    def _roll_back(
-        self,
-        before: tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, Any]],
-        states: Mapping[str, ResourceState | None],
-    ) -> list[Response]:
+    def responded(self, phase: str, label: str, logical_id: str, response: Response) -> None:
+        """A viewer plays after every request that changed something; a deployed secret's
+        attributes feed the resources after it."""
+        if self.on_response is not None:
+            self.on_response(label, response)
+        if phase == DEPLOYING:
+            if not response.ok:
+                return
+            self.attributes.update({f"{logical_id}.{key}": value for key, value in response.data.items()})
+        self._play(label)
+
+    def rolling_back(self) -> None:
         """UPDATE_ROLLBACK_IN_PROGRESS: every touched resource goes back to the properties it had,
         as resolved then (new and old swapped, CloudFormation User Guide, "Custom resources"),
-        not re-resolved from the rolled-back attributes; then the cleanup Delete of the secrets
-        the failed update created."""
-        self.parameters, self.overrides, attributes = before
-        responses = []
-        created = {}
-        for name in CUSTOMS:
-            state, current = states.get(name), self.stack.resources.get(name)
-            if state is None or current is None or current.properties == state.properties:
-                continue
-            created[name] = current.physical_id
-            response = self.stack.send(
-                "Update", name, state.properties, physical_id=current.physical_id, old_properties=current.properties
-            )
-            self._responded(f"rollback Update {name}", response)
-            responses.append(response)
-            self.stack.resources[name] = ResourceState(response.physical_id, state.properties)
-            self._play(f"rollback Update {name}")
-        self.attributes = attributes
-        self._put_dependents("rollback ")
-        for name, physical_id in created.items():
-            if physical_id != self.stack.resources[name].physical_id:
-                responses.append(self._delete(name, physical_id, "rollback cleanup Delete"))
-        return responses
+        not re-resolved from the rolled-back attributes."""
+        self.parameters, self.overrides, self.attributes = self._previous
+
+    def settle(self, phase: str) -> None:
+        self._put_dependents("rollback " if phase == ROLLING_BACK else "")
 
     def delete(self) -> list[Response]:
         """DELETE, in reverse order: distribution, live source, source location, endpoint, then
@@ -160,7 +153,9 @@ class MediaPackageExample:
         responses = []
         for name in reversed(CUSTOMS):
             state = self.stack.resources.pop(name)
-            responses.append(self._delete(name, state.physical_id, f"Delete {name}", state.properties))
+            response = self.stack.send("Delete", name, state.properties, physical_id=state.physical_id)
+            self.responded(CLEANING_UP, f"Delete {name}", name, response)
+            responses.append(response)
         return responses
 
     def wait(self, seconds: float, *, tick: float = 30.0) -> None:
@@ -182,30 +177,6 @@ class MediaPackageExample:
         return [str(step) for step in self.steps if not step.ok]
 
     # Resources ----------------------------------------------------------------------------
-
-    def _apply(self, prefix: str) -> list[Response]:
-        responses = []
-        for name in CUSTOMS:
-            properties = self._custom_properties(name)
-            state = self.stack.resources.get(name)
-            if state is None:
-                response = self.stack.create(name, properties)
-                verb = "Create"
-            elif state.properties == properties:
-                continue
-            else:
-                response = self.stack.update(name, properties)
-                verb = "Update"
-            label = f"{prefix}{verb} {name}"
-            self._responded(label, response)
-            responses.append(response)
-            if not response.ok:
-                return responses
-            self.stack.resources[name] = ResourceState(response.physical_id, properties)
-            self.attributes.update({f"{name}.{key}": value for key, value in response.data.items()})
-            self._play(label)
-        self._put_dependents(prefix)
-        return responses
 
     def _custom_properties(self, name: str) -> dict[str, Any]:
         properties = resource_properties(self.template, name, self.parameters, self.attributes)
@@ -259,16 +230,6 @@ class MediaPackageExample:
         if self.version is MEDIAPACKAGE_V1:
             return (self._resolved("Endpoint")["Authorization"]["CdnIdentifierSecret"],)
         return tuple(self._resolved("EndpointPolicy")["CdnAuthConfiguration"]["CdnIdentifierSecretArns"])
-
-    def _delete(self, name: str, physical_id: str, label: str, properties: Mapping[str, Any] | None = None) -> Response:
-        response = self.stack.send("Delete", name, properties or self._custom_properties(name), physical_id=physical_id)
-        self._responded(label, response)
-        self._play(label)
-        return response
-
-    def _responded(self, label: str, response: Response) -> None:
-        if self.on_response is not None:
-            self.on_response(label, response)
 
     # The viewer -----------------------------------------------------------------------------
 

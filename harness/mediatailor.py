@@ -28,10 +28,17 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
+
+from .loopback import LoopbackServer
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
 
 MEDIATAILOR_SERVICE = "mediatailor.amazonaws.com"
 MIN_TOKEN, MAX_TOKEN = 8, 128  # UG: the token is 8-128 characters
@@ -100,7 +107,13 @@ class MediaTailor:
     """Source locations and manifest fetches for one account and Region."""
 
     def __init__(
-        self, secretsmanager: Any, kms: Any, *, region: str, account: str, deployer_principal_arn: str
+        self,
+        secretsmanager: SecretsManagerClient,
+        kms: KMSClient,
+        *,
+        region: str,
+        account: str,
+        deployer_principal_arn: str,
     ) -> None:
         self._sm = secretsmanager
         self._kms = kms
@@ -327,27 +340,14 @@ class _OriginServer(ThreadingHTTPServer):
     acceptance: _Acceptance
 
 
-class Origin:
+class Origin(LoopbackServer[_OriginServer]):
     """An origin on 127.0.0.1 that answers 200 only when a header it checks carries a token it
     accepts, as a header check or a WAF rule in front of a real origin would. The test or the
     demo sets both, as an operator would."""
 
     def __init__(self) -> None:
-        self._server = _OriginServer(("127.0.0.1", 0), _OriginHandler)
+        super().__init__(_OriginServer, _OriginHandler)
         self._server.acceptance = _Acceptance()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> Origin:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def accept(self, *, header_names: Iterable[str], tokens: Iterable[str]) -> None:
         acceptance = self._server.acceptance

@@ -20,13 +20,18 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
 from .clock import SimulatedClock
+from .loopback import LoopbackServer
 from .mediatailor import _action_matches, _listed, _statements
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
 
 CAUSE_HEADER = "X-Stand-In-Cause"
 
@@ -82,30 +87,17 @@ class _Server(ThreadingHTTPServer):
     origin: OriginServer
 
 
-class OriginServer:
+class OriginServer(LoopbackServer[_Server]):
     """An origin on 127.0.0.1 that serves a small HLS manifest for ``*.m3u8`` paths and segment
     bytes for anything else, once its ``gate`` says yes. It records which header names each
     request carried (never the values)."""
 
     def __init__(self, gate: Gate = open_gate) -> None:
+        super().__init__(_Server, _Handler)
         self.gate = gate
         self.seen: list[tuple[str, tuple[str, ...], int]] = []
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.origin = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> OriginServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def decide(self, path: str, headers: Mapping[str, str]) -> Answer:
         with self._lock:
@@ -271,7 +263,7 @@ class MediaPackage:
     """One MediaPackage endpoint's CDN authorization, checked on every request."""
 
     version: MediaPackageVersion
-    secretsmanager: Any
+    secretsmanager: SecretsManagerClient
     clock: SimulatedClock
     authorization: CdnAuthorization | None = None
     cache: dict[str, _Cached] = field(default_factory=dict)

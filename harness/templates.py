@@ -11,11 +11,13 @@ from typing import Any
 
 from cfnlint.decode import decode_str
 
+from .account import ACCOUNT, PARTITION, REGION, make_arn
+
 RESOURCE_TYPE = "Custom::MediaTailorAccessTokenSecret"
 PSEUDO = {
-    "AWS::Region": "us-east-1",
-    "AWS::AccountId": "123456789012",
-    "AWS::Partition": "aws",
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::Partition": PARTITION,
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": "example",
 }
@@ -38,10 +40,10 @@ class Resolver:
             if "Default" not in declared:
                 raise KeyError(f"parameter {name} needs a sample value")
             return str(declared["Default"])
-        return str(self.attributes.get(name, f"arn:aws:sample:us-east-1:123456789012:{name}"))
+        return str(self.attributes.get(name, make_arn("sample", name)))
 
     def get_att(self, resource: str, attribute: str) -> Any:
-        return self.attributes.get(f"{resource}.{attribute}", f"arn:aws:sample:us-east-1:123456789012:{resource}")
+        return self.attributes.get(f"{resource}.{attribute}", make_arn("sample", resource))
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):

@@ -33,8 +33,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
 
+from harness.account import REGION  # noqa: E402
 from harness.cloudformation import CloudFormation, Stack  # noqa: E402
-from harness.environment import REGION, LocalAws, start_local_aws  # noqa: E402
+from harness.environment import LocalAws, start_local_aws  # noqa: E402
 from harness.faults import Fault  # noqa: E402
 from harness.lambda_context import LambdaContext  # noqa: E402
 from harness.worker import WorkerPool  # noqa: E402

@@ -1,6 +1,7 @@
 """Session wiring: moto on loopback behind a recording fault proxy, an HTTPS response listener,
 and the provider's environment, set before anything imports the handler (which builds its
-clients at import, exactly as in Lambda)."""
+clients at import, exactly as in Lambda). Under ``pytest -n`` (``make test``) each worker is its
+own process with its own emulator, proxy, listener and ports: nothing is shared between them."""
 
 from __future__ import annotations
 
@@ -8,14 +9,19 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.retries.standard import ExponentialBackoff
 
 from harness.certs import make_tls_files
 from harness.emulator import Emulator, free_port
 from harness.environment import provider_environment
 from harness.faults import FaultProxy
 from harness.listener import ResponseListener
+
+# Fixtures shared by the integration and property tests (pytest reads this only here, at the root).
+pytest_plugins = ("tests.support.fixtures",)
 
 _WORKDIR = Path(tempfile.mkdtemp(prefix="access-token-secret-tests-"))
 TLS = make_tls_files(_WORKDIR / "tls")
@@ -30,6 +36,24 @@ os.environ.pop("AWS_SESSION_TOKEN", None)
 
 # The provider's logging configuration, in force as it is in Lambda from the first import on.
 import access_token_secret.logs  # noqa: E402, F401
+
+# botocore's standard-mode backoff (up to 1+2+4+8+16 s of jittered sleep over 6 attempts) is
+# botocore's, not the provider's; scaled down, a throttling test keeps every attempt and the
+# order of its calls and loses the sleep. Attempts and timeouts are the provider's own
+# (aws/clients.py) and are not changed here.
+BACKOFF_SCALE = 0.02
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scaled_botocore_backoff() -> Iterator[None]:
+    original = ExponentialBackoff.delay_amount
+
+    def scaled(self: ExponentialBackoff, context: Any) -> float:
+        return float(original(self, context)) * BACKOFF_SCALE
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ExponentialBackoff, "delay_amount", scaled)
+        yield
 
 
 @pytest.fixture(scope="session")

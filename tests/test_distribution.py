@@ -14,11 +14,18 @@ from typing import Any
 import pytest
 from access_token_secret.adapter.handler import response_data
 from access_token_secret.aws.apply import Outcome
-from access_token_secret.plan.properties import CLOUDFORMATION_PROPERTIES, KNOWN_PROPERTIES, parse_properties
+from access_token_secret.plan.properties import (
+    CLOUDFORMATION_PROPERTIES,
+    FIELDS,
+    KNOWN_PROPERTIES,
+    Field,
+    parse_properties,
+)
 from access_token_secret.service import Result
 from access_token_secret.tokens import AccessToken
 from access_token_secret.version import VERSION
 
+from harness.account import REGION
 from harness.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +93,7 @@ def translate(example: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         def list_policies(self, **_: object) -> dict[str, list[object]]:
             return {"Policies": []}
 
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     return dict(transform(load_template(ROOT / "examples" / example), {}, ManagedPolicyLoader(NoIam())))
 
 
@@ -128,6 +135,29 @@ def test_every_property_the_code_accepts_is_in_the_reference_and_nothing_else() 
     assert _table_names("Properties") == set(KNOWN_PROPERTIES)
     reference = (ROOT / "docs" / "reference.md").read_text()
     assert all(f"`{name}`" in reference for name in CLOUDFORMATION_PROPERTIES)
+
+
+def _table_rows(section: str) -> dict[str, list[str]]:
+    """The cells of each row of the table under ``## <section>``, by the row's back-quoted name."""
+    text = (ROOT / "docs" / "reference.md").read_text()
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in body.splitlines():
+        match = re.match(r"^\| `([A-Za-z]+)` \|(.*)\|$", line)
+        if match:
+            # A cell may hold an escaped pipe (`a` \| `b`).
+            rows[match[1]] = [cell.strip() for cell in re.split(r"(?<!\\)\|", match[2])]
+    return rows
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda field: field.name)
+def test_the_reference_states_each_propertys_requirement_type_limits_and_update_behaviour(field: Field) -> None:
+    """docs/reference.md's Properties table against the one table the code reads them from."""
+    required, type_, _default, update, _meaning = _table_rows("Properties")[field.name]
+
+    assert required == ("yes" if field.required else "no")
+    assert type_ == field.type
+    assert update == field.update
 
 
 def test_every_attribute_the_code_returns_is_in_the_reference_and_nothing_else() -> None:

@@ -10,14 +10,15 @@ import pytest
 from access_token_secret.plan.properties import parse_properties
 from access_token_secret.tokens import TokenFormat
 
+from harness.account import make_arn
 from harness.cloudformation import as_cloudformation_sends
 from harness.templates import custom_resource_properties, load_template, resource_properties
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SAMPLE_PARAMETERS = {
-    "DeployerPrincipalArn": "arn:aws:iam::123456789012:role/deployer",
+    "DeployerPrincipalArn": make_arn("iam", "role/deployer", region=""),
     "Team": "video-a",
-    "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "KmsKeyArn": make_arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
     "AccessToken": "operator-supplied-token-01",
     "ChannelId": "live-channel",
     "ChannelGroupName": "live",

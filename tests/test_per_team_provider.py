@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harness.account import make_arn
 from harness.templates import PSEUDO, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def role_secret_resources(prefix: str) -> list[str]:
 
 
 def secret_arn(name: str) -> str:
-    return f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{name}-AbCdEf"
+    return make_arn("secretsmanager", f"secret:{name}-AbCdEf", account=ACCOUNT)
 
 
 def iam_matches(pattern: str, arn: str) -> bool:

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
 TOKEN = "hand-made-token-0001"
@@ -107,7 +108,7 @@ def test_a_supplied_token_replaces_the_stored_one_and_keeps_the_other_keys(
         ({}, f"has not consented to adoption: tag it {CONSENT}="),
         ({CONSENT: "another-stack"}, f"has not consented to adoption: tag it {CONSENT}="),
         (
-            {OWNER_STACK: "arn:aws:cloudformation:us-east-1:123456789012:stack/origin-owner/1111"},
+            {OWNER_STACK: make_arn("cloudformation", "stack/origin-owner/1111")},
             "its owner tags name stack origin-owner",
         ),
     ],

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from harness.account import REGION
 from harness.cloudformation import CloudFormation
-from harness.environment import REGION
 from harness.run_artifact import invoke_in_process_of_its_own
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / ".aws-sam" / "build" / "ProviderFunction"

@@ -7,16 +7,20 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
 from harness.faults import Fault
 from harness.lambda_context import LambdaContext
 from harness.lambda_service import AsyncLambda, template_retry_attempts
 from harness.listener import ResponseListener
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
+
+if TYPE_CHECKING:
+    from access_token_secret.adapter.handler import Timing
 
 KEY = "MyAccessTokenIdentifier"
 
@@ -37,12 +41,16 @@ def test_the_template_turns_lambdas_retries_off() -> None:
 
 
 def _create_that_times_out(
-    lam: AsyncLambda, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any
+    lam: AsyncLambda, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any, timing: Timing
 ) -> Stack:
-    """CreateSecret hangs past the 9 s deadline (then fails, inside botocore's 10 s read
-    timeout, so it is not retried): the timer answers FAILED at 1 s (8 s margin),
-    CloudFormation's rollback Delete finds nothing, and the invocation counts as timed out."""
-    proxy_calls.inject(Fault("CreateSecret", delay_s=9.1, times=1, code="ValidationException", status=400))
+    """CreateSecret hangs past the Lambda deadline (then fails, inside botocore's read timeout,
+    so it is not retried): the timer answers FAILED ``deadline_margin_s`` before the deadline,
+    CloudFormation's rollback Delete finds nothing, and the invocation counts as timed out.
+    (In production numbers: a 9 s deadline, an 8 s margin, a 10 s read timeout.)"""
+    assert lam.timeout_s - timing.deadline_margin_s > 0
+    hang_s = lam.timeout_s + 0.1
+    assert hang_s < timing.clients.read_timeout_s
+    proxy_calls.inject(Fault("CreateSecret", delay_s=hang_s, times=1, code="ValidationException", status=400))
     stack = CloudFormation(lam.invoke, listener).new_stack("media-retry")
     responses = stack.create_stack({"Token": props(kms_key)})
     assert [r.status for r in responses] == ["FAILED"]
@@ -60,13 +68,13 @@ OVERLAPPING_INVOCATIONS = pytest.mark.filterwarnings("ignore::UserWarning")
 
 @OVERLAPPING_INVOCATIONS
 def test_a_timed_out_create_is_not_run_again_after_its_rollback(
-    invoke_handler: Any, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any
+    invoke_handler: Any, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any, fast_timing: Timing
 ) -> None:
     """Lambda retries a timed-out asynchronous invocation up to MaximumRetryAttempts times
     (Lambda Developer Guide); the template sets 0, so nothing runs after the rollback."""
-    lam = AsyncLambda(invoke_handler, timeout_s=9, max_retry_attempts=template_retry_attempts())
+    lam = AsyncLambda(invoke_handler, timeout_s=2, max_retry_attempts=template_retry_attempts())
 
-    _create_that_times_out(lam, listener, aws, kms_key, proxy_calls)
+    _create_that_times_out(lam, listener, aws, kms_key, proxy_calls, fast_timing)
 
     assert lam.invocations == ["timed out", "ok"]
     assert lam.run_retries() == 0
@@ -75,13 +83,13 @@ def test_a_timed_out_create_is_not_run_again_after_its_rollback(
 
 @OVERLAPPING_INVOCATIONS
 def test_with_lambdas_default_retries_the_same_timeout_would_orphan_a_secret(
-    invoke_handler: Any, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any
+    invoke_handler: Any, listener: ResponseListener, aws: Aws, kms_key: str, proxy_calls: Any, fast_timing: Timing
 ) -> None:
     """Why the setting matters: Lambda's default (2 retries) re-runs the Create after the stack
     rolled back, and the secret it makes belongs to no stack resource."""
-    lam = AsyncLambda(invoke_handler, timeout_s=9, max_retry_attempts=2)
+    lam = AsyncLambda(invoke_handler, timeout_s=2, max_retry_attempts=2)
 
-    _create_that_times_out(lam, listener, aws, kms_key, proxy_calls)
+    _create_that_times_out(lam, listener, aws, kms_key, proxy_calls, fast_timing)
     lam.run_retries()
 
     assert len(aws.secret_names(include_planned_deletion=False)) == 1
@@ -91,26 +99,29 @@ def test_with_lambdas_default_retries_the_same_timeout_would_orphan_a_secret(
 
 
 def test_a_service_timeout_shorter_than_the_function_timeout_is_answered_in_time(
-    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any, listener: ResponseListener
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any, listener: ResponseListener, fast_timing: Timing
 ) -> None:
     """ServiceTimeout is how long CloudFormation waits for an answer (AWS::CloudFormation::
-    CustomResource). With 30 s and a 60 s function timeout, the FAILED answer must come well
-    before 30 s, and the rollback Delete by name removes what the late call made."""
+    CustomResource). With a ServiceTimeout well under the function timeout, the FAILED answer
+    must come ``deadline_margin_s`` before ServiceTimeout, and the rollback Delete by name
+    removes what the late call made. (Production numbers: 30 s, a 60 s function, 8 s margin.)"""
     from access_token_secret.adapter.handler import lambda_handler
 
-    proxy_calls.inject(Fault("CreateSecret", delay_s=11, times=3, code="RequestTimeout", status=500))
-    properties = props(kms_key, ServiceTimeout=30, ForceDeleteWithoutRecovery=True)
+    service_timeout_s = 2  # the answer is due 1 s in; the late call creates after 3 s
+    hang_s = fast_timing.clients.read_timeout_s + 0.2  # the first attempt times out, the retry creates
+    proxy_calls.inject(Fault("CreateSecret", delay_s=hang_s, times=1, code="RequestTimeout", status=500))
+    properties = props(kms_key, ServiceTimeout=service_timeout_s, ForceDeleteWithoutRecovery=True)
     event = stack.event("Create", "Token", properties)
     started = time.monotonic()
     worker = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(timeout_s=60)), daemon=True)
     worker.start()
-    answer = listener.wait_for(event["ResponseURL"], timeout=30)
+    answer = listener.wait_for(event["ResponseURL"], timeout=service_timeout_s)
     answered_after = time.monotonic() - started
     worker.join(timeout=90)
 
     assert answer.body["Status"] == "FAILED"
     assert "ran out of time" in answer.body["Reason"]
-    assert answered_after <= 30 - 5
+    assert answered_after <= service_timeout_s - fast_timing.deadline_margin_s / 2
     assert len(aws.secret_names()) == 1, "the late call did create the secret"
     rollback = stack.send("Delete", "Token", properties, physical_id=answer.body["PhysicalResourceId"])
     assert rollback.ok
@@ -225,7 +236,7 @@ def test_a_secret_outside_the_prefix_is_refused_before_any_call(
 ) -> None:
     """The role reaches only secret:<SecretNamePrefix>* (template.yaml), so after a prefix
     change every call on an older secret would be denied; moto evaluates no IAM."""
-    outside = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-prefix/media/Token-AbCdEf"
+    outside = make_arn("secretsmanager", "secret:old-prefix/media/Token-AbCdEf")
     proxy_calls.clear()
 
     old = props(kms_key) if request_type == "Update" else None

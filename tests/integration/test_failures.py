@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from harness.account import make_arn
 from harness.cloudformation import Stack
 from harness.listener import ResponseListener
 from harness.run_artifact import invoke_in_process_of_its_own
@@ -31,7 +32,7 @@ def _event(stack: Stack, request_type: str = "Create", **extra: Any) -> dict[str
 def test_a_misconfigured_provider_still_answers_every_request(
     listener: ResponseListener, stack: Stack, environment: dict[str, str], reason: str, request_type: str
 ) -> None:
-    extra = {"PhysicalResourceId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"}
+    extra = {"PhysicalResourceId": make_arn("secretsmanager", "secret:x-AbCdEf")}
     event = _event(stack, request_type, **(extra if request_type == "Delete" else {}))
 
     invoke_in_process_of_its_own(ROOT / "functions", event, **environment)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pytest
+
+from harness.account import make_arn
 from harness.cloudformation import Stack
 from harness.faults import Fault
 from harness.lambda_context import LambdaContext
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
+
+if TYPE_CHECKING:
+    from access_token_secret.adapter.handler import Timing
 
 KEY = "MyAccessTokenIdentifier"
 OPERATIONS = ("DescribeKey", "CreateSecret", "DescribeSecret", "PutSecretValue", "PutResourcePolicy", "DeleteSecret")
@@ -44,7 +50,7 @@ def test_persistent_access_denied_fails_with_the_missing_permission(
         Fault(
             "CreateSecret",
             code="AccessDeniedException",
-            message="User: arn:aws:sts::123456789012:assumed-role/provider is not authorized to perform: "
+            message=f"User: {make_arn('sts', 'assumed-role/provider', region='')} is not authorized to perform: "
             "secretsmanager:CreateSecret",
         )
     )
@@ -57,6 +63,7 @@ def test_persistent_access_denied_fails_with_the_missing_permission(
     assert aws.secret_names() == []
 
 
+@pytest.mark.slow  # production retry count (botocore's backoff is scaled down in tests/conftest.py)
 def test_a_persistent_server_error_names_the_operation(stack: Stack, kms_key: str, proxy_calls: Any) -> None:
     proxy_calls.inject(Fault("DescribeKey", code="InternalFailure", status=500, message="boom"))
 
@@ -93,14 +100,17 @@ def test_a_refused_response_url_is_final_and_not_retried(
     assert listener.responses_for(url) == []
 
 
+@pytest.mark.slow  # production timing: DEADLINE_MARGIN_S and the 10 s read timeout
 def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any, listener: Any
 ) -> None:
     """CreateSecret hangs past botocore's read timeout. With a 12 s Lambda deadline the provider
     must answer FAILED at least 5 s before it, naming the secret it may have created, and the
     rollback Delete must then remove that secret."""
-    from access_token_secret.adapter.handler import lambda_handler
+    from access_token_secret.adapter.handler import DEADLINE_MARGIN_S, TIMING, Timing, lambda_handler
 
+    assert Timing() == TIMING, "this test keeps the production timing"
+    assert DEADLINE_MARGIN_S >= 5
     proxy_calls.inject(Fault("CreateSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
     event = stack.event("Create", "Token", props(kms_key, ForceDeleteWithoutRecovery=True))
 
@@ -126,12 +136,13 @@ def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
 
 
 def test_an_update_that_runs_out_of_time_keeps_the_events_physical_id(
-    stack: Stack, kms_key: str, proxy_calls: Any, listener: Any
+    stack: Stack, kms_key: str, proxy_calls: Any, listener: Any, fast_timing: Timing
 ) -> None:
     from access_token_secret.adapter.handler import lambda_handler
 
     created = stack.create("Token", props(kms_key))
-    proxy_calls.inject(Fault("DescribeSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
+    hang_s = fast_timing.clients.read_timeout_s + 0.2
+    proxy_calls.inject(Fault("DescribeSecret", delay_s=hang_s, times=1, code="RequestTimeout", status=500))
     event = stack.event(
         "Update",
         "Token",
@@ -140,9 +151,10 @@ def test_an_update_that_runs_out_of_time_keeps_the_events_physical_id(
         old_properties=props(kms_key),
     )
     url = event["ResponseURL"]
-    worker = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(timeout_s=10)), daemon=True)
+    deadline_s = fast_timing.deadline_margin_s + 1  # the answer comes 1 s in, the hang ends later
+    worker = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(timeout_s=deadline_s)), daemon=True)
     worker.start()
-    answer = listener.wait_for(url, timeout=10)
+    answer = listener.wait_for(url, timeout=deadline_s)
     worker.join(timeout=30)
 
     assert answer.body["Status"] == "FAILED"

@@ -11,8 +11,9 @@ from typing import Any
 
 from access_token_secret.version import VERSION
 
+from harness.account import make_arn
 from harness.cloudformation import Stack
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
 SUPPLIED = "s3cret-Origin-Token-0001"
@@ -284,7 +285,7 @@ def test_a_name_outside_the_provider_prefix_is_refused(stack: Stack, kms_key: st
 def test_unusable_keys_are_refused_with_the_reason(stack: Stack, aws: Aws) -> None:
     disabled = aws.new_key()
     aws.kms.disable_key(KeyId=disabled.split("/")[-1])  # moto needs the key ID here, not the ARN
-    missing = f"arn:aws:kms:us-east-1:123456789012:key/{uuid.uuid4()}"
+    missing = make_arn("kms", f"key/{uuid.uuid4()}")
     asymmetric = aws.kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
 
     reasons = [stack.create(f"T{i}", props(key)).reason for i, key in enumerate([disabled, missing, asymmetric])]

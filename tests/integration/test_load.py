@@ -9,7 +9,7 @@ import pytest
 
 from harness.cloudformation import Stack
 from harness.faults import Fault
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 RESOURCES = 200
 CONCURRENCY = 20
@@ -18,6 +18,7 @@ CONCURRENCY = 20
 # Twenty invocations share one process here (in Lambda each has its own), so one invocation's
 # metrics flush can empty another's buffer; that warning is about the harness, not the provider.
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")
+@pytest.mark.slow  # 200 resources at 20 invocations at a time
 def test_two_hundred_resources_under_throttling_are_created_and_deleted_exactly(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:

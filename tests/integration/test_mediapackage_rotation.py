@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.account import DEPLOYER
 from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
 from harness.mediapackage_stack import V1_EXAMPLE, V2_EXAMPLE, MediaPackageExample
 from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer
-from tests.integration.conftest import DEPLOYER, Aws
+from tests.support.aws import Aws
 
 PROPAGATION = 300.0
 TICK = 60.0

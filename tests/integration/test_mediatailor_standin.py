@@ -7,16 +7,23 @@ import json
 
 import pytest
 
+from harness.account import ACCOUNT, DEPLOYER, REGION, make_arn
 from harness.example_stack import ExampleStack
 from harness.mediatailor import MediaTailor, Origin, SourceLocation, SourceLocationRejectedError
-from tests.integration.conftest import DEPLOYER, Aws, trust_first_token
+from tests.support.aws import Aws
+from tests.support.example import trust_first_token
 
 KEY = "MyAccessTokenIdentifier"
 TOKEN = "origin-token-0001"
 
 
-def hand_made_secret(aws: Aws, name: str, **options: str) -> str:
-    created = aws.secretsmanager.create_secret(Name=name, SecretString=json.dumps({KEY: TOKEN}), **options)
+def hand_made_secret(aws: Aws, name: str, kms_key_id: str | None = None) -> str:
+    """A secret made by hand, under ``kms_key_id`` (or Secrets Manager's AWS managed key)."""
+    secret_string = json.dumps({KEY: TOKEN})
+    if kms_key_id is None:
+        created = aws.secretsmanager.create_secret(Name=name, SecretString=secret_string)
+    else:
+        created = aws.secretsmanager.create_secret(Name=name, SecretString=secret_string, KmsKeyId=kms_key_id)
     arn = str(created["ARN"])
     aws.secretsmanager.put_resource_policy(
         SecretId=arn,
@@ -44,14 +51,14 @@ def location(origin: Origin, arn: str, name: str = "origin") -> SourceLocation:
 def test_the_example_key_policy_lets_mediatailor_grant_itself_the_key(
     example: ExampleStack, mediatailor: MediaTailor, origin: Origin, aws: Aws
 ) -> None:
-    arn = hand_made_secret(aws, "mediatailor/hand", KmsKeyId=example.key_arn)
+    arn = hand_made_secret(aws, "mediatailor/hand", kms_key_id=example.key_arn)
     origin.accept(header_names=["X-Origin-Token"], tokens=[TOKEN])
 
     mediatailor.put_source_location(location(origin, arn))
     fetched = mediatailor.fetch("origin")
 
     grants = aws.kms.list_grants(KeyId=example.key_arn)["Grants"]
-    assert [g["Name"] for g in grants] == ["MediaTailor-SourceLocation-123456789012-origin"]
+    assert [g["Name"] for g in grants] == [f"MediaTailor-SourceLocation-{ACCOUNT}-origin"]
     assert fetched.ok, fetched
     assert fetched.status == 200
     assert origin.last_token() == TOKEN
@@ -65,7 +72,7 @@ def test_a_key_policy_without_the_mediatailor_create_grant_statement_is_refused(
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Principal": {"AWS": make_arn("iam", "root", region="")},
                 "Action": ["kms:Describe*", "kms:Put*", "kms:Enable*", "kms:ScheduleKeyDeletion"],
                 "Resource": "*",
             },
@@ -74,12 +81,12 @@ def test_a_key_policy_without_the_mediatailor_create_grant_statement_is_refused(
                 "Principal": {"AWS": DEPLOYER},
                 "Action": "kms:CreateGrant",
                 "Resource": "*",
-                "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}},
+                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}},
             },
         ],
     }
     key = example.new_key(account_admin_only)
-    arn = hand_made_secret(aws, "mediatailor/no-grant", KmsKeyId=key)
+    arn = hand_made_secret(aws, "mediatailor/no-grant", kms_key_id=key)
 
     with pytest.raises(SourceLocationRejectedError, match=r"does not let .*kms:CreateGrant via mediatailor"):
         mediatailor.put_source_location(location(origin, arn))
@@ -119,7 +126,7 @@ def test_a_revoked_grant_breaks_fetching(example: ExampleStack, aws: Aws, origin
     fetched = example.mediatailor.fetch("token-protected-origin")
 
     assert not fetched.ok
-    assert "no grant MediaTailor-SourceLocation-123456789012-token-protected-origin" in fetched.cause
+    assert f"no grant MediaTailor-SourceLocation-{ACCOUNT}-token-protected-origin" in fetched.cause
 
 
 def test_a_key_moved_in_place_leaves_mediatailor_without_a_grant(
@@ -150,7 +157,7 @@ def test_the_origin_refuses_a_token_it_does_not_accept(example: ExampleStack, or
 def test_a_token_missing_under_the_source_locations_key_is_caught(
     example: ExampleStack, mediatailor: MediaTailor, origin: Origin, aws: Aws
 ) -> None:
-    arn = hand_made_secret(aws, "mediatailor/other-key", KmsKeyId=example.key_arn)
+    arn = hand_made_secret(aws, "mediatailor/other-key", kms_key_id=example.key_arn)
     mediatailor.put_source_location(SourceLocation("origin", origin.base_url, arn, "AnotherKey", "X-Origin-Token"))
 
     fetched = mediatailor.fetch("origin")

@@ -9,9 +9,11 @@ held, unless a test says otherwise.
 
 from __future__ import annotations
 
+from harness.account import ACCOUNT
 from harness.example_stack import ExampleStack
 from harness.mediatailor import Origin
-from tests.integration.conftest import Aws, trust_first_token
+from tests.support.aws import Aws
+from tests.support.example import trust_first_token
 
 KEY = "MyAccessTokenIdentifier"
 HEADER = "X-Origin-Token"
@@ -83,7 +85,7 @@ def test_a_key_change_with_a_generated_name_is_a_new_secret_that_mediatailor_is_
     assert new_arn != first_arn, "a new SecretArn makes CloudFormation update the source location"
     assert aws.secret(new_arn)["KmsKeyId"] == new_key
     assert [g["Name"] for g in aws.kms.list_grants(KeyId=new_key)["Grants"]] == [
-        f"MediaTailor-SourceLocation-123456789012-{LOCATION}"
+        f"MediaTailor-SourceLocation-{ACCOUNT}-{LOCATION}"
     ]
     assert steps(example)[2:] == ["Update OriginAccessToken", "Update SourceLocation", "cleanup Delete"]
     assert failures(example) == [], "the origin trusts only the first token: the token was carried over"

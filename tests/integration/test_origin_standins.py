@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from harness.account import DEPLOYER
 from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
 from harness.delivery import Cdn
@@ -29,7 +30,7 @@ from harness.origins import (
     UnsupportedStatementError,
     WafRuleGroup,
 )
-from tests.integration.conftest import DEPLOYER, Aws
+from tests.support.aws import Aws
 
 STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"
 TOKEN = "b7d1c2e3-0000-4000-8000-1234567890ab"

@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.cloudformation import CloudFormation, Stack
 from harness.faults import Fault
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
 

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from harness.account import DEPLOYER
 from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
 from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
 from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer
-from tests.integration.conftest import DEPLOYER, Aws
+from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
 STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"

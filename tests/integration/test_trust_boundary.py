@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
 from harness.environment import provider_environment
 from harness.lambda_context import function_arn
@@ -79,12 +80,12 @@ def test_without_the_variable_a_loopback_response_url_is_refused(stack: Stack, l
         ("ServiceToken", "", "its ServiceToken names another function"),
         (
             "StackId",
-            "arn:aws:cloudformation:us-east-1:999999999999:stack/media/1111",
+            make_arn("cloudformation", "stack/media/1111", account="999999999999"),
             "its StackId is not a stack of this account and Region",
         ),
         (
             "StackId",
-            "arn:aws:cloudformation:eu-west-1:123456789012:stack/media/1111",
+            make_arn("cloudformation", "stack/media/1111", region="eu-west-1"),
             "its StackId is not a stack of this account and Region",
         ),
         ("StackId", "media", "its StackId is not a stack of this account and Region"),
@@ -97,7 +98,7 @@ def test_an_event_addressed_to_someone_else_fails_without_an_aws_call(
     physical_id = (
         None
         if request_type == "Create"
-        else f"arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/{stack.name}/Token-AbCdEf"
+        else make_arn("secretsmanager", f"secret:mediatailor/{stack.name}/Token-AbCdEf")
     )
     old = {"KmsKeyId": kms_key, "SecretStringKey": "K"} if request_type == "Update" else None
 

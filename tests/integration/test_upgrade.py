@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Aws
+from tests.support.aws import Aws
 from tests.support.events import load_event
 
 RELEASED = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "release-1.0-secret.json").read_text())

@@ -16,12 +16,13 @@ from access_token_secret.plan.properties import KNOWN_PROPERTIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.account import ACCOUNT, make_arn
 from harness.lambda_context import LambdaContext, function_arn
 from harness.listener import ResponseListener
 from tests.support.network import LOOPBACK_NAMES, connections
 
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/fuzz/11111111-2222-3333-4444-555555555555"
-OTHER_STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/attacker/99999999-2222-3333-4444-555555555555"
+STACK_ID = make_arn("cloudformation", "stack/fuzz/11111111-2222-3333-4444-555555555555")
+OTHER_STACK_ID = make_arn("cloudformation", "stack/attacker/99999999-2222-3333-4444-555555555555")
 
 scalars = st.one_of(
     st.none(),
@@ -79,7 +80,7 @@ def events(draw: st.DrawFn, listener: ResponseListener, kms_key: str) -> tuple[d
     if draw(st.booleans()):
         properties["AccessToken"] = token
     request_type = draw(st.sampled_from(["Create", "Update", "Delete", "Replace", "", None]))
-    stack_id = draw(st.sampled_from([STACK_ID, STACK_ID, STACK_ID.replace("123456789012", "999999999999"), "stack"]))
+    stack_id = draw(st.sampled_from([STACK_ID, STACK_ID, STACK_ID.replace(ACCOUNT, "999999999999"), "stack"]))
     logical_id = draw(st.sampled_from(["Token", "T" * 255, "Other"]))
     request_id = str(uuid.uuid4())
     genuine = listener.new_url(stack_id, logical_id, request_id)
@@ -104,7 +105,7 @@ def events(draw: st.DrawFn, listener: ResponseListener, kms_key: str) -> tuple[d
         event["PhysicalResourceId"] = draw(
             st.sampled_from(
                 [
-                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/fuzz-AbCdEf",
+                    make_arn("secretsmanager", "secret:mediatailor/fuzz-AbCdEf"),
                     "mediatailor/fuzz/Token-0123456789",
                     "Token#not-created#x",
                     draw(st.text(max_size=60)),

@@ -29,12 +29,14 @@ from access_token_secret.plan.state import SecretState, SecretVersion
 from access_token_secret.plan.versions import content_of, version_id
 from access_token_secret.tokens import AccessToken
 
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1111"
-OTHER_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/2222"
-STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/media/aaaa"
+from harness.account import make_arn
+
+KEY_ARN = make_arn("kms", "key/1111")
+OTHER_KEY_ARN = make_arn("kms", "key/2222")
+STACK = make_arn("cloudformation", "stack/media/aaaa")
 ME = ResourceIdentity(STACK, "Token", "request-2")
 EARLIER = ResourceIdentity(STACK, "Token", "request-1")
-ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/media/Token-AbCdEf"
+ARN = make_arn("secretsmanager", "secret:mediatailor/media/Token-AbCdEf")
 WHEN = datetime.datetime(2026, 12, 6, tzinfo=datetime.UTC)
 
 
@@ -240,7 +242,7 @@ def test_secrets_of_other_owners_are_refused(tags: dict[str, str], deleted: Any,
 
 
 def test_a_recreated_stack_of_the_same_name_reclaims_its_deleted_secret() -> None:
-    old_stack = ResourceIdentity("arn:aws:cloudformation:us-east-1:123456789012:stack/media/old-uuid", "Token", "r")
+    old_stack = ResourceIdentity(make_arn("cloudformation", "stack/media/old-uuid"), "Token", "r")
     observed = secret((written(), CURRENT), tags=owner_tags(old_stack), deleted=WHEN)
 
     plan = plan_converge(desired(), observed)
@@ -250,7 +252,7 @@ def test_a_recreated_stack_of_the_same_name_reclaims_its_deleted_secret() -> Non
 
 
 def test_a_live_secret_of_a_deleted_stack_with_the_same_name_is_not_adopted() -> None:
-    old_stack = ResourceIdentity("arn:aws:cloudformation:us-east-1:123456789012:stack/media/old-uuid", "Token", "r")
+    old_stack = ResourceIdentity(make_arn("cloudformation", "stack/media/old-uuid"), "Token", "r")
 
     with pytest.raises(SecretConflictError):
         plan_converge(desired(), secret((written(), CURRENT), tags=owner_tags(old_stack)))

@@ -18,8 +18,10 @@ from access_token_secret.plan.state import KeyFacts
 from access_token_secret.plan.versions import content_of, parse_version_id, version_id
 from access_token_secret.tokens import AccessToken, TokenFormat, generate_token
 
-STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/media-origin/5b6f1a10-7f6e-11ef-9a1b-0affd1a2b3c4"
-KEY = "arn:aws:kms:us-east-1:123456789012:key/1111"
+from harness.account import REGION, make_arn
+
+STACK = make_arn("cloudformation", "stack/media-origin/5b6f1a10-7f6e-11ef-9a1b-0affd1a2b3c4")
+KEY = make_arn("kms", "key/1111")
 
 
 def test_default_names_are_readable_stable_and_unique_per_stack_instance() -> None:
@@ -34,7 +36,7 @@ def test_default_names_are_readable_stable_and_unique_per_stack_instance() -> No
 
 
 def test_default_names_fit_secrets_manager_even_for_huge_ids() -> None:
-    identity = ResourceIdentity(f"arn:aws:cloudformation:us-east-1:1:stack/{'s' * 128}/u", "L" * 255, "r")
+    identity = ResourceIdentity(make_arn("cloudformation", f"stack/{'s' * 128}/u", account="1"), "L" * 255, "r")
 
     assert len(default_secret_name(identity, "p" * 200)) <= 512
 
@@ -42,7 +44,7 @@ def test_default_names_fit_secrets_manager_even_for_huge_ids() -> None:
 @pytest.mark.parametrize(
     ("physical_id", "expected"),
     [
-        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/x-AbCdEf", True),
+        (make_arn("secretsmanager", "secret:mediatailor/x-AbCdEf"), True),
         ("mediatailor/media/Token-0123456789", True),
         ("Token#not-created#8d1c7f0e", False),
         ("", False),
@@ -57,7 +59,7 @@ def test_version_ids_record_content_and_fit_secrets_manager() -> None:
     generated = parse_properties({"KmsKeyId": "k", "SecretStringKey": "K", "RotationId": "a"}, name_prefix="m/")
     supplied = parse_properties({"KmsKeyId": "k", "SecretStringKey": "K", "AccessToken": "abcdefgh"}, name_prefix="m/")
 
-    value = version_id(content_of(generated), "arn:aws:kms:us-east-1:123456789012:key/k", "0123456789abcdef")
+    value = version_id(content_of(generated), make_arn("kms", "key/k"), "0123456789abcdef")
 
     assert 32 <= len(value) <= 64
     assert parse_version_id(value) == content_of(generated)
@@ -99,17 +101,17 @@ def test_generated_tokens_have_the_requested_shape_and_differ(
         (KeyFacts(KEY, "CUSTOMER", "PendingDeletion", "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"), "PendingDeletion"),
         (KeyFacts(KEY, "CUSTOMER", "Enabled", "RSA_2048", "ENCRYPT_DECRYPT"), "symmetric encryption key"),
         (KeyFacts(KEY, "CUSTOMER", "Enabled", "HMAC_256", "GENERATE_VERIFY_MAC"), "symmetric encryption key"),
-        (KeyFacts(KEY.replace("us-east-1", "eu-west-1"), "CUSTOMER", "Enabled", None, None), "Region us-east-1"),
+        (KeyFacts(KEY.replace(REGION, "eu-west-1"), "CUSTOMER", "Enabled", None, None), f"Region {REGION}"),
     ],
 )
 def test_keys_mediatailor_cannot_use_are_refused(facts: KeyFacts, message: str) -> None:
     with pytest.raises(KmsKeyError, match=message):
-        usable_key_arn(facts, "us-east-1")
+        usable_key_arn(facts, REGION)
 
 
 def test_a_customer_key_without_key_usage_is_accepted_as_the_kms_default() -> None:
     """moto omits KeyUsage for keys created without it; KMS's default is ENCRYPT_DECRYPT."""
-    assert usable_key_arn(KeyFacts(KEY, "CUSTOMER", "Enabled", "SYMMETRIC_DEFAULT", None), "us-east-1") == KEY
+    assert usable_key_arn(KeyFacts(KEY, "CUSTOMER", "Enabled", "SYMMETRIC_DEFAULT", None), REGION) == KEY
 
 
 def test_long_reasons_keep_their_beginning() -> None:
@@ -155,3 +157,16 @@ def test_malformed_envelopes_are_described(event: object, problem: str) -> None:
     found = envelope_problem(event)
     assert found is not None
     assert problem in found
+
+
+def test_the_provider_runs_with_the_production_timing_unless_a_test_replaces_it() -> None:
+    """The real values tests elsewhere scale down: 6 attempts, 3 s to connect, 10 s to read,
+    an answer 8 s before the deadline (docs/reference.md, ServiceTimeout)."""
+    from access_token_secret.adapter.handler import DEADLINE_MARGIN_S, Timing
+    from access_token_secret.aws.clients import CLIENT_CONFIG, ClientTiming
+
+    assert Timing() == Timing(deadline_margin_s=8.0, clients=ClientTiming(6, 3, 10))
+    assert DEADLINE_MARGIN_S == 8.0
+    settings = vars(CLIENT_CONFIG)  # botocore's Config has no typed attributes
+    assert settings["retries"] == {"mode": "standard", "total_max_attempts": 6}
+    assert (settings["connect_timeout"], settings["read_timeout"]) == (3, 10)

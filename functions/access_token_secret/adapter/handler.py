@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from ..aws.apply import Progress
-from ..aws.clients import build_clients
+from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
 from ..aws.secretsmanager import SecretsManager
 from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError, internal_error_reason
 from ..logs import count_outcome, logger, metrics
@@ -34,8 +35,25 @@ from .response import ResponseDestinations, build_body, deliver, request_key
 
 T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
-# Answer this long before the Lambda deadline when AWS calls hang (issue: at least 5 s).
+# Answer this long before the Lambda deadline when AWS calls hang (at least 5 s: CloudFormation
+# must get the answer before Lambda stops the function).
 DEADLINE_MARGIN_S: Final = 8.0
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The provider's time budget: how early it answers, how long each AWS call may take.
+
+    The defaults are production's. Tests replace :data:`TIMING` and the service built with it
+    (``fast_timing`` in tests/integration/conftest.py) so that a timeout costs them a second,
+    and keep one test per real value.
+    """
+
+    deadline_margin_s: float = DEADLINE_MARGIN_S
+    clients: ClientTiming = CLIENT_TIMING
+
+
+TIMING = Timing()
 
 
 def settings_from_environment(environ: Mapping[str, str]) -> ProviderSettings:
@@ -49,9 +67,9 @@ def settings_from_environment(environ: Mapping[str, str]) -> ProviderSettings:
     return ProviderSettings(region=region, name_prefix=prefix)
 
 
-def build_service(environ: Mapping[str, str]) -> AccessTokenSecretService:
+def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMING) -> AccessTokenSecretService:
     settings = settings_from_environment(environ)
-    clients = build_clients(settings.region)
+    clients = build_clients(settings.region, timing)
     return AccessTokenSecretService(secrets=SecretsManager(clients.secretsmanager), kms=clients.kms, settings=settings)
 
 
@@ -66,7 +84,7 @@ _SERVICE: AccessTokenSecretService | None = None
 _INIT_FAILURE: str | None = None
 logger.info("provider starting", extra={"provider_version": VERSION})  # once per cold start
 try:
-    _SERVICE = build_service(os.environ)
+    _SERVICE = build_service(os.environ, TIMING.clients)
 except ProviderError as error:
     _INIT_FAILURE = error.reason
 except Exception:  # noqa: BLE001 - any init failure must still be answered
@@ -110,7 +128,8 @@ class _Request:
             delete=self.delete,
             failure_physical_id=self.failure_physical_id,
             deliver=_deliver,
-            deadline_margin_s=DEADLINE_MARGIN_S,
+            request_type=envelope.request_type,
+            deadline_margin_s=TIMING.deadline_margin_s,
             service_timeout_s=service_timeout(envelope.properties),
             init_failure_reason=_INIT_FAILURE if service is None else None,
         )

@@ -1,18 +1,42 @@
 """crhelper's request cycle with the parts this provider cannot accept replaced.
 
-crhelper (2.0.12, pinned) dispatches Create/Update/Delete, arms a timer before the Lambda
-deadline and fills the response fields. Kept as is. Replaced, each for a stated reason:
+crhelper (2.0.12, pinned in ``functions/requirements.txt``) stays a dependency; what of it is
+used is a contract, pinned by ``tests/unit/test_resource.py`` (behaviour, and a digest
+of the inherited methods' source that fails on any crhelper change with what to re-check).
+
+Inherited, used as is:
+
+* ``__call__``: ``_log_setup``, ``_crhelper_init``, then (polling is never enabled: the
+  ``_poll_*_func`` attributes stay ``None``) ``_cfn_response``; any exception becomes
+  ``_send(FAILED, str(error))``; the timer is cancelled in ``finally``. On Delete it calls
+  ``_wait_for_cwlogs``, which sleeps ``_sleep_on_delete`` (0 here) seconds;
+* ``_crhelper_init``: copies ``StackId``, ``RequestId``, ``LogicalResourceId``, ``ResponseURL``
+  from the event, sets ``Status`` to SUCCESS, answers an init failure with
+  ``_send(FAILED, ...)`` before calling anything, arms ``_set_timeout`` and runs
+  ``_wrap_function(_get_func())``;
+* ``_get_func``/``_wrap_function``: dispatch on ``RequestType`` to the create/update/delete
+  function; its return value becomes ``PhysicalResourceId``; an exception it lets escape
+  becomes ``Status`` FAILED with the exception's text as ``Reason`` (the handler's request
+  functions therefore catch everything themselves, see ``handler._Request._guarded``);
+* ``_cfn_response``: an empty ``PhysicalResourceId`` falls back to the event's, then calls
+  ``_send()`` with no arguments.
+
+Replaced, each for a stated reason:
 
 * the constructor: crhelper's builds lambda, events and logs clients used only by its polling
   mode (about a third of a cold start) and sets the root logger to DEBUG, which would print the
-  event and the response body; this one sets the same attributes without either;
+  event and the response body; this one sets the same attributes without either, and sets
+  ``RequestType`` from the request it is built for (crhelper sets it only in
+  ``_crhelper_init``, which the timeout thread and the metric must not depend on);
 * ``_log_setup``: the same root-logger reconfiguration, on every request;
 * ``_set_timeout``/``_timeout``: fire ``deadline_margin_s`` before the Lambda deadline or the
   request's ``ServiceTimeout``, whichever is first (crhelper: 0.5 s before the Lambda deadline)
   and answer with the right PhysicalResourceId (crhelper: empty on Create, which
   CloudFormation rejects);
 * ``_send``: exactly one response per request, a bounded sender, Reasons that never carry an
-  exception's text, and long Reasons cut at the end (crhelper keeps the end).
+  exception's text (crhelper's two call shapes: ``_send()`` to report ``Status``/``Reason``,
+  ``_send(FAILED, text)`` to report an error whose text is not safe to show), and long Reasons
+  cut at the end (crhelper keeps the end).
 """
 
 from __future__ import annotations
@@ -44,6 +68,7 @@ class ProviderResource(CfnResource):
         delete: RequestFunction,
         failure_physical_id: Callable[[], str],
         deliver: Deliver,
+        request_type: str,
         deadline_margin_s: float,
         service_timeout_s: float | None = None,
         init_failure_reason: str | None = None,
@@ -77,6 +102,9 @@ class ProviderResource(CfnResource):
         self._sam_local = os.getenv("AWS_SAM_LOCAL")
         self._region = os.getenv("AWS_REGION")
         self._ssl_verify = None
+        # Set here, not only by _crhelper_init: the metric in _respond and crhelper's own
+        # Delete check read it, and the timeout thread may answer at any point.
+        self.RequestType = request_type
         # This provider's own state.
         self._failure_physical_id = failure_physical_id
         self._deliver = deliver
@@ -152,5 +180,5 @@ class ProviderResource(CfnResource):
             "responding",
             extra={"status": status, "reason": reason if failed else "", "physical_resource_id": physical_id},
         )
-        count_outcome(str(getattr(self, "RequestType", "")), status)
+        count_outcome(self.RequestType, status)
         self._deliver(self._response_url, body)

@@ -11,7 +11,7 @@ call must not eat the Lambda deadline before the provider can answer CloudFormat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import boto3
 from botocore.config import Config
@@ -20,12 +20,28 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 6},
-    connect_timeout=3,
-    read_timeout=10,
-    user_agent_extra="mediatailor-access-token-secret",
-)
+
+@dataclass(frozen=True)
+class ClientTiming:
+    """How long one AWS call may take and how often it is tried. The defaults are what the
+    provider runs with; tests pass smaller values so that a hang costs them a second, and keep
+    one test per real value."""
+
+    max_attempts: int = 6  # botocore's standard mode: the first try and 5 retries
+    connect_timeout_s: float = 3
+    read_timeout_s: float = 10
+
+    def config(self) -> Config:
+        return Config(
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout_s,
+            read_timeout=self.read_timeout_s,
+            user_agent_extra="mediatailor-access-token-secret",
+        )
+
+
+CLIENT_TIMING: Final = ClientTiming()
+CLIENT_CONFIG: Final = CLIENT_TIMING.config()
 
 
 @dataclass(frozen=True)
@@ -34,10 +50,11 @@ class AwsClients:
     kms: KMSClient
 
 
-def build_clients(region: str) -> AwsClients:
+def build_clients(region: str, timing: ClientTiming = CLIENT_TIMING) -> AwsClients:
     """Clients for ``region``; ``AWS_ENDPOINT_URL`` (read by botocore) points them elsewhere."""
     session = boto3.session.Session(region_name=region)
+    config = CLIENT_CONFIG if timing == CLIENT_TIMING else timing.config()
     return AwsClients(
-        secretsmanager=session.client("secretsmanager", config=CLIENT_CONFIG),
-        kms=session.client("kms", config=CLIENT_CONFIG),
+        secretsmanager=session.client("secretsmanager", config=config),
+        kms=session.client("kms", config=config),
     )

@@ -24,31 +24,22 @@ from ..tokens import (
 )
 from .naming import TAG_PREFIX, name_problem
 
-# Properties CloudFormation itself adds to every custom resource; not ours to validate.
-CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
-KNOWN_PROPERTIES: Final = (
-    "KmsKeyId",
-    "SecretStringKey",
-    "AccessToken",
-    "TokenFormat",
-    "TokenLength",
-    "RotationId",
-    "NextRotationId",
-    "NextAccessToken",
-    "SecretName",
-    "HeaderName",
-    "Description",
-    "Tags",
-    "RecoveryWindowInDays",
-    "ForceDeleteWithoutRecovery",
-    "ReturnAccessToken",
-    "AdoptExistingSecret",
-)
+MIN_RECOVERY_WINDOW: Final = 7  # Secrets Manager's RecoveryWindowInDays range is 7-30
+MAX_RECOVERY_WINDOW: Final = 30
+DEFAULT_RECOVERY_WINDOW: Final = MIN_RECOVERY_WINDOW
 MAX_SERVICE_TIMEOUT: Final = 3600  # CloudFormation's range for ServiceTimeout is 1-3600 s
 MAX_USER_TAGS: Final = 50 - 2  # Secrets Manager allows 50; two carry the owner.
-MAX_DESCRIPTION: Final = 2048
+MAX_TAG_KEY: Final = 128  # Secrets Manager's tag limits
+MAX_TAG_VALUE: Final = 256
+MAX_DESCRIPTION: Final = 2048  # Secrets Manager's Description limit
 MAX_SECRET_STRING_KEY: Final = 128
-DEFAULT_RECOVERY_WINDOW: Final = 7
+MAX_KMS_KEY_ID: Final = 2048  # Secrets Manager's KmsKeyId limit
+MAX_ROTATION_ID: Final = 1024  # ours: kept in a version label digest, never sent as is
+MAX_HEADER_NAME: Final = 256
+# Unknown property names listed in a Reason, and how much of each (they are user input).
+LISTED_UNKNOWN: Final = 5
+LISTED_NAME_CHARS: Final = 40
+_NUMBER = re.compile(r"[+-]?\d{1,6}")
 # RFC 9110 field-name = token = 1*tchar
 _HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _RESERVED_HEADER_PREFIXES: Final = ("x-amz-", "x-amzn-")
@@ -108,11 +99,22 @@ class DeletionOptions:
 
 
 class _Problems:
-    def __init__(self) -> None:
+    """The problems found so far, and what a check needs to know beyond the value."""
+
+    def __init__(self, name_prefix: str = "") -> None:
         self.items: list[str] = []
+        self.name_prefix = name_prefix
 
     def add(self, message: str) -> None:
         self.items.append(message)
+
+
+# A parser gets the property's name and its value (never None: absent is handled by the
+# table) and returns the converted value, or None after adding a problem that names the
+# property, never the value.
+Parser = Callable[[str, object, _Problems], object]
+# A check on a string value: a problem (naming the property, not the value) or None.
+Check = Callable[[str, str, _Problems], str | None]
 
 
 def _as_text(raw: object) -> str | None:
@@ -134,92 +136,81 @@ def _parse_int(raw: object) -> int | None:
     if isinstance(raw, bool):
         return None
     text = _as_text(raw)
-    if text is None or not re.fullmatch(r"[+-]?\d{1,6}", text.strip()):
+    if text is None or not _NUMBER.fullmatch(text.strip()):
         return None
     return int(text)
 
 
-def _bounded_int(
-    raw: Mapping[str, object], name: str, problems: _Problems, *, low: int, high: int, default: int
-) -> int:
-    value = raw.get(name)
-    if value is None:
-        return default
-    number = _parse_int(value)
-    if number is None or not low <= number <= high:
-        problems.add(f"{name} must be a whole number from {low} to {high}")
-        return default
-    return number
+def _in_range(raw: object, low: int, high: int) -> int | None:
+    """A whole number from ``low`` to ``high``, or None (absent, unreadable or out of range)."""
+    number = _parse_int(raw) if raw is not None else None
+    return number if number is not None and low <= number <= high else None
 
 
-def _flag(raw: Mapping[str, object], name: str, problems: _Problems) -> bool:
-    value = raw.get(name)
-    if value is None:
-        return False
+def _whole_number(low: int, high: int) -> Parser:
+    def parse(name: str, value: object, problems: _Problems) -> int | None:
+        number = _in_range(value, low, high)
+        if number is None:
+            problems.add(f"{name} must be a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _boolean(name: str, value: object, problems: _Problems) -> bool | None:
     parsed = _parse_bool(value)
     if parsed is None:
         problems.add(f"{name} must be true or false")
-        return False
     return parsed
 
 
-def _text(
-    raw: Mapping[str, object],
-    name: str,
-    problems: _Problems,
-    *,
-    check: Callable[[str], str | None] = lambda _: None,
-) -> str | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    text = _as_text(value)
-    if text is None:
-        problems.add(f"{name} must be a string")
-        return None
-    problem = check(text)
-    if problem:
-        problems.add(problem)
-        return None
-    return text
+def _text(check: Check | None = None) -> Parser:
+    def parse(name: str, value: object, problems: _Problems) -> str | None:
+        text = _as_text(value)
+        if text is None:
+            problems.add(f"{name} must be a string")
+            return None
+        problem = check(name, text, problems) if check is not None else None
+        if problem:
+            problems.add(problem)
+            return None
+        return text
+
+    return parse
 
 
-def _check_kms_key_id(text: str) -> str | None:
-    if not 1 <= len(text) <= 2048 or any(ch.isspace() for ch in text):
-        return "KmsKeyId must be a key ID, key ARN, alias name or alias ARN"
+def _at_most(limit: int) -> Check:
+    def check(name: str, text: str, problems: _Problems) -> str | None:
+        return None if len(text) <= limit else f"{name} must be at most {limit} characters"
+
+    return check
+
+
+def _check_kms_key_id(name: str, text: str, problems: _Problems) -> str | None:
+    if not 1 <= len(text) <= MAX_KMS_KEY_ID or any(ch.isspace() for ch in text):
+        return f"{name} must be a key ID, key ARN, alias name or alias ARN"
     return None
 
 
-def _check_secret_string_key(text: str) -> str | None:
+def _check_secret_string_key(name: str, text: str, problems: _Problems) -> str | None:
     if not 1 <= len(text) <= MAX_SECRET_STRING_KEY or not text.isprintable():
-        return f"SecretStringKey must be 1-{MAX_SECRET_STRING_KEY} printable characters"
+        return f"{name} must be 1-{MAX_SECRET_STRING_KEY} printable characters"
     return None
 
 
-def _check_header_name(text: str) -> str | None:
-    if not _HTTP_TOKEN.fullmatch(text) or len(text) > 256:
-        return "HeaderName must be a valid HTTP header name (RFC 9110 token, at most 256 characters)"
+def _check_secret_name(name: str, text: str, problems: _Problems) -> str | None:
+    return name_problem(text, problems.name_prefix)
+
+
+def _check_header_name(name: str, text: str, problems: _Problems) -> str | None:
+    if not _HTTP_TOKEN.fullmatch(text) or len(text) > MAX_HEADER_NAME:
+        return f"{name} must be a valid HTTP header name (RFC 9110 token, at most {MAX_HEADER_NAME} characters)"
     if text.lower().startswith(_RESERVED_HEADER_PREFIXES):
-        return "HeaderName must not start with x-amz- or x-amzn- (MediaTailor reserves them)"
+        return f"{name} must not start with x-amz- or x-amzn- (MediaTailor reserves them)"
     return None
 
 
-def _check_description(text: str) -> str | None:
-    return None if len(text) <= MAX_DESCRIPTION else f"Description must be at most {MAX_DESCRIPTION} characters"
-
-
-def _check_rotation_id(text: str) -> str | None:
-    return None if len(text) <= 1024 else "RotationId must be at most 1024 characters"
-
-
-def _check_next_rotation_id(text: str) -> str | None:
-    return None if len(text) <= 1024 else "NextRotationId must be at most 1024 characters"
-
-
-def _access_token(raw: Mapping[str, object], problems: _Problems, name: str = "AccessToken") -> AccessToken | None:
-    value = raw.get(name)
-    if value is None:
-        return None
+def _access_token(name: str, value: object, problems: _Problems) -> AccessToken | None:
     if not isinstance(value, str):
         problems.add(f"{name} must be a string")
         return None
@@ -235,20 +226,17 @@ def _access_token(raw: Mapping[str, object], problems: _Problems, name: str = "A
     return AccessToken(value)
 
 
-def _token_format(raw: Mapping[str, object], problems: _Problems) -> TokenFormat:
-    value = raw.get("TokenFormat")
-    if value is None:
-        return TokenFormat.ALPHANUMERIC
+def _token_format(name: str, value: object, problems: _Problems) -> TokenFormat | None:
     for candidate in TokenFormat:
         if isinstance(value, str) and value.lower() == candidate.value.lower():
             return candidate
-    problems.add("TokenFormat must be Alphanumeric or Uuid")
-    return TokenFormat.ALPHANUMERIC
+    problems.add(f"{name} must be {' or '.join(candidate.value for candidate in TokenFormat)}")
+    return None
 
 
 def _tag_problem(key: str, value: str) -> str | None:
-    if not 1 <= len(key) <= 128 or len(value) > 256:
-        return "Tags: each Key must be 1-128 characters and each Value at most 256"
+    if not 1 <= len(key) <= MAX_TAG_KEY or len(value) > MAX_TAG_VALUE:
+        return f"Tags: each Key must be 1-{MAX_TAG_KEY} characters and each Value at most {MAX_TAG_VALUE}"
     if key.lower().startswith("aws:"):
         return "Tags: keys must not start with aws: (reserved by AWS)"
     if key.startswith(TAG_PREFIX):
@@ -258,26 +246,23 @@ def _tag_problem(key: str, value: str) -> str | None:
     return None
 
 
-def _tags(raw: Mapping[str, object], problems: _Problems) -> tuple[Tag, ...]:
-    value = raw.get("Tags")
-    if value is None:
-        return ()
+def _tags(name: str, value: object, problems: _Problems) -> tuple[Tag, ...] | None:
     if not isinstance(value, list):
         problems.add("Tags must be a list of {Key, Value}")
-        return ()
+        return None
     tags: list[Tag] = []
     for item in value:
         if not isinstance(item, dict) or set(item) != {"Key", "Value"}:
             problems.add("Tags must be a list of {Key, Value}")
-            return ()
+            return None
         key, text = _as_text(item["Key"]), _as_text(item["Value"])
         if key is None or text is None:
             problems.add("Tags: Key and Value must be strings")
-            return ()
+            return None
         problem = _tag_problem(key, text)
         if problem:
             problems.add(problem)
-            return ()
+            return None
         tags.append(Tag(key, text))
     keys = [tag.key for tag in tags]
     if len(set(keys)) != len(keys):
@@ -287,28 +272,143 @@ def _tags(raw: Mapping[str, object], problems: _Problems) -> tuple[Tag, ...]:
     return tuple(tags)
 
 
+NO_INTERRUPTION: Final = "No interruption"
+REPLACEMENT: Final = "**Replacement**"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property: how it is read, and what docs/reference.md's Properties table says of it
+    (``tests/test_distribution.py`` compares the two)."""
+
+    name: str  # as in the template
+    attribute: str  # on SecretProperties
+    parse: Parser
+    type: str  # the reference's Type column
+    update: str  # the reference's Update behaviour column
+    required: bool = False
+
+
+_TEXT_AT_MOST = "String, at most {:,} characters"
+_TOKEN_TYPE = f"String, {MIN_LENGTH}-{MAX_LENGTH} visible ASCII characters (no spaces)"
+_FLAG_TYPE = "`true` \\| `false`"
+_FROM_NEXT_TOKEN = f"{NO_INTERRUPTION}; applies from the next generated token (the current one is kept)"
+
+# The properties, in the order their problems are reported.
+FIELDS: Final = (
+    Field(
+        "KmsKeyId",
+        "kms_key_id",
+        _text(_check_kms_key_id),
+        "String",
+        f"{REPLACEMENT} (generated name); fails with an unchanged explicit `SecretName`",
+        required=True,
+    ),
+    Field(
+        "SecretStringKey",
+        "secret_string_key",
+        _text(_check_secret_string_key),
+        f"String, 1-{MAX_SECRET_STRING_KEY} printable characters",
+        NO_INTERRUPTION,
+        required=True,
+    ),
+    Field("AccessToken", "access_token", _access_token, _TOKEN_TYPE, NO_INTERRUPTION),
+    Field(
+        "TokenFormat",
+        "token_format",
+        _token_format,
+        " \\| ".join(f"`{candidate.value}`" for candidate in TokenFormat),
+        _FROM_NEXT_TOKEN,
+    ),
+    Field(
+        "TokenLength",
+        "token_length",
+        _whole_number(MIN_LENGTH, MAX_LENGTH),
+        f"Integer {MIN_LENGTH}-{MAX_LENGTH}",
+        _FROM_NEXT_TOKEN,
+    ),
+    Field(
+        "RotationId",
+        "rotation_id",
+        _text(_at_most(MAX_ROTATION_ID)),
+        _TEXT_AT_MOST.format(MAX_ROTATION_ID),
+        NO_INTERRUPTION,
+    ),
+    Field(
+        "NextRotationId",
+        "next_rotation_id",
+        _text(_at_most(MAX_ROTATION_ID)),
+        _TEXT_AT_MOST.format(MAX_ROTATION_ID),
+        NO_INTERRUPTION,
+    ),
+    Field("NextAccessToken", "next_access_token", _access_token, _TOKEN_TYPE, NO_INTERRUPTION),
+    Field("SecretName", "secret_name", _text(_check_secret_name), "String", REPLACEMENT),
+    Field(
+        "HeaderName", "header_name", _text(_check_header_name), _TEXT_AT_MOST.format(MAX_HEADER_NAME), NO_INTERRUPTION
+    ),
+    Field(
+        "Description",
+        "description",
+        _text(_at_most(MAX_DESCRIPTION)),
+        _TEXT_AT_MOST.format(MAX_DESCRIPTION),
+        NO_INTERRUPTION,
+    ),
+    Field("Tags", "tags", _tags, "List of `{Key, Value}`", NO_INTERRUPTION),
+    Field(
+        "RecoveryWindowInDays",
+        "recovery_window_in_days",
+        _whole_number(MIN_RECOVERY_WINDOW, MAX_RECOVERY_WINDOW),
+        f"Integer {MIN_RECOVERY_WINDOW}-{MAX_RECOVERY_WINDOW}",
+        NO_INTERRUPTION,
+    ),
+    Field("ForceDeleteWithoutRecovery", "force_delete_without_recovery", _boolean, _FLAG_TYPE, NO_INTERRUPTION),
+    Field("ReturnAccessToken", "return_access_token", _boolean, _FLAG_TYPE, NO_INTERRUPTION),
+    Field("AdoptExistingSecret", "adopt_existing_secret", _boolean, _FLAG_TYPE, NO_INTERRUPTION),
+)
+KNOWN_PROPERTIES: Final = tuple(field.name for field in FIELDS)
+# Properties CloudFormation itself adds to every custom resource; not ours to validate, except
+# that ServiceTimeout is read by the adapter's timer (see adapter.envelope) and must be readable.
+CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
+_SERVICE_TIMEOUT = Field("ServiceTimeout", "", _whole_number(1, MAX_SERVICE_TIMEOUT), "", "")
+_GENERATED_ONLY: Final = ("TokenFormat", "TokenLength", "RotationId", "NextRotationId")
+
+
 def _unknown(raw: Mapping[str, object], problems: _Problems) -> None:
     unknown = sorted(set(raw) - set(KNOWN_PROPERTIES) - CLOUDFORMATION_PROPERTIES)
     if unknown:
-        listed = ", ".join(name[:40] for name in unknown[:5])
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        listed = ", ".join(name[:LISTED_NAME_CHARS] for name in unknown[:LISTED_UNKNOWN])
+        more = f" and {len(unknown) - LISTED_UNKNOWN} more" if len(unknown) > LISTED_UNKNOWN else ""
         problems.add(f"Unknown properties: {listed}{more} (check the spelling)")
 
 
-def _combinations(raw: Mapping[str, object], problems: _Problems) -> None:
+def _read(fields: tuple[Field, ...], raw: Mapping[str, object], problems: _Problems) -> dict[str, object]:
+    """The present fields' values, by attribute; a required field that is absent is a problem."""
+    values: dict[str, object] = {}
+    for item in fields:
+        value = raw.get(item.name)
+        if value is None:
+            if item.required:
+                problems.add(f"{item.name} is required")
+            continue
+        parsed = item.parse(item.name, value, problems)
+        if parsed is not None:
+            values[item.attribute] = parsed
+    return values
+
+
+def _combinations(raw: Mapping[str, object], values: Mapping[str, object], problems: _Problems) -> None:
+    """Rules between fields, on the values already read (presence is the raw property's)."""
     if raw.get("AccessToken") is not None:
-        given = [
-            name for name in ("TokenFormat", "TokenLength", "RotationId", "NextRotationId") if raw.get(name) is not None
-        ]
+        given = [name for name in _GENERATED_ONLY if raw.get(name) is not None]
         if len(given) == 1:
             problems.add(f"{given[0]} applies only to generated tokens; remove it or AccessToken")
         elif given:
             problems.add(f"{', '.join(given)} apply only to generated tokens; remove them or AccessToken")
     elif raw.get("NextAccessToken") is not None:
         problems.add("NextAccessToken stages the next supplied token; it needs AccessToken (or use NextRotationId)")
-    if raw.get("TokenLength") is not None and str(raw.get("TokenFormat", "")).lower() == "uuid":
-        problems.add("TokenLength does not apply to TokenFormat Uuid (always 36 characters)")
-    if raw.get("RecoveryWindowInDays") is not None and _parse_bool(raw.get("ForceDeleteWithoutRecovery")):
+    if raw.get("TokenLength") is not None and values.get("token_format") is TokenFormat.UUID:
+        problems.add(f"TokenLength does not apply to TokenFormat Uuid (always {UUID_LENGTH} characters)")
+    if raw.get("RecoveryWindowInDays") is not None and values.get("force_delete_without_recovery") is True:
         problems.add("Set RecoveryWindowInDays or ForceDeleteWithoutRecovery: true, not both")
 
 
@@ -320,53 +420,18 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     """Validate ``ResourceProperties``; raise :class:`InvalidPropertiesError` listing all problems."""
     if not isinstance(raw, Mapping):
         raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
-    problems = _Problems()
+    problems = _Problems(name_prefix)
     _unknown(raw, problems)
-    kms_key_id = _text(raw, "KmsKeyId", problems, check=_check_kms_key_id)
-    if raw.get("KmsKeyId") is None:
-        problems.add("KmsKeyId is required")
-    secret_string_key = _text(raw, "SecretStringKey", problems, check=_check_secret_string_key)
-    if raw.get("SecretStringKey") is None:
-        problems.add("SecretStringKey is required")
-    access_token = _access_token(raw, problems)
-    token_format = _token_format(raw, problems)
-    token_length = _bounded_int(raw, "TokenLength", problems, low=MIN_LENGTH, high=MAX_LENGTH, default=DEFAULT_LENGTH)
-    rotation_id = _text(raw, "RotationId", problems, check=_check_rotation_id) or ""
-    next_rotation_id = _text(raw, "NextRotationId", problems, check=_check_next_rotation_id) or ""
-    next_access_token = _access_token(raw, problems, "NextAccessToken")
-    secret_name = _text(raw, "SecretName", problems, check=lambda name: name_problem(name, name_prefix))
-    header_name = _text(raw, "HeaderName", problems, check=_check_header_name)
-    description = _text(raw, "Description", problems, check=_check_description) or ""
-    tags = _tags(raw, problems)
-    window = _bounded_int(raw, "RecoveryWindowInDays", problems, low=7, high=30, default=DEFAULT_RECOVERY_WINDOW)
-    force = _flag(raw, "ForceDeleteWithoutRecovery", problems)
-    return_token = _flag(raw, "ReturnAccessToken", problems)
-    adopt = _flag(raw, "AdoptExistingSecret", problems)
-    if adopt and raw.get("SecretName") is None:
+    values = _read(FIELDS, raw, problems)
+    if values.get("adopt_existing_secret") is True and raw.get("SecretName") is None:
         problems.add("AdoptExistingSecret needs SecretName: the name of the secret to adopt")
-    # CloudFormation's own property; the adapter's timer reads it (see adapter.envelope).
-    _bounded_int(raw, "ServiceTimeout", problems, low=1, high=MAX_SERVICE_TIMEOUT, default=MAX_SERVICE_TIMEOUT)
-    _combinations(raw, problems)
-    if problems.items or kms_key_id is None or secret_string_key is None:
+    _read((_SERVICE_TIMEOUT,), raw, problems)
+    _combinations(raw, values, problems)
+    if problems.items:
         raise InvalidPropertiesError(_reason(problems.items))
-    return SecretProperties(
-        kms_key_id=kms_key_id,
-        secret_string_key=secret_string_key,
-        access_token=access_token,
-        token_format=token_format,
-        token_length=UUID_LENGTH if token_format is TokenFormat.UUID else token_length,
-        rotation_id=rotation_id,
-        next_rotation_id=next_rotation_id,
-        next_access_token=next_access_token,
-        secret_name=secret_name,
-        header_name=header_name,
-        description=description,
-        tags=tags,
-        recovery_window_in_days=window,
-        force_delete_without_recovery=force,
-        return_access_token=return_token,
-        adopt_existing_secret=adopt,
-    )
+    if values.get("token_format") is TokenFormat.UUID:
+        values["token_length"] = UUID_LENGTH
+    return SecretProperties(**values)  # type: ignore[arg-type]  # the table's parsers give each attribute its type
 
 
 def try_parse_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
@@ -382,8 +447,7 @@ def service_timeout(raw: object) -> int | None:
     ``None`` when absent or unreadable (the model then reports it). The adapter arms its timer
     with it before the rest of the properties are checked."""
     value = raw.get("ServiceTimeout") if isinstance(raw, Mapping) else None
-    seconds = _parse_int(value) if value is not None else None
-    return seconds if seconds is not None and 1 <= seconds <= MAX_SERVICE_TIMEOUT else None
+    return _in_range(value, 1, MAX_SERVICE_TIMEOUT)
 
 
 def parse_deletion_options(raw: object) -> DeletionOptions:
@@ -391,7 +455,7 @@ def parse_deletion_options(raw: object) -> DeletionOptions:
     if not isinstance(raw, Mapping):
         return DeletionOptions()
     force = _parse_bool(raw.get("ForceDeleteWithoutRecovery")) or False
-    window = _parse_int(raw.get("RecoveryWindowInDays")) if raw.get("RecoveryWindowInDays") is not None else None
-    if window is None or not 7 <= window <= 30:
-        window = DEFAULT_RECOVERY_WINDOW
-    return DeletionOptions(recovery_window_in_days=window, force_delete_without_recovery=force)
+    window = _in_range(raw.get("RecoveryWindowInDays"), MIN_RECOVERY_WINDOW, MAX_RECOVERY_WINDOW)
+    return DeletionOptions(
+        recovery_window_in_days=window or DEFAULT_RECOVERY_WINDOW, force_delete_without_recovery=force
+    )
