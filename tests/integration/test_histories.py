@@ -46,13 +46,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from harness.account import ACCOUNT, DEPLOYER, REGION
 from harness.cloudformation import CloudFormation, ResourceState, Response, Stack
-from harness.emulator import FAKE_ACCOUNT, Emulator
-from harness.environment import REGION
+from harness.emulator import Emulator
 from harness.faults import Fault, FaultProxy
 from harness.listener import ResponseListener
 from harness.mediatailor import MediaTailor, Origin, SourceLocation
-from tests.integration.conftest import DEPLOYER, Aws
+from tests.integration.conftest import Aws
 
 HISTORIES = int(os.environ.get("HISTORIES", "6"))
 STEPS = int(os.environ.get("HISTORY_STEPS", "10"))
@@ -74,7 +74,7 @@ def key_policy() -> str:
             "Statement": [
                 {
                     "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{FAKE_ACCOUNT}:root"},
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
                     "Action": "kms:*",
                     "Resource": "*",
                 },
@@ -152,7 +152,7 @@ class Histories(RuleBasedStateMachine):
         self.foreign_before = self._snapshot(self.foreign)
         self.stack: Stack = world.cloud.new_stack(f"h-{uuid.uuid4().hex[:8]}")
         self.mediatailor = MediaTailor(
-            self.aws.secretsmanager, self.aws.kms, region=REGION, account=FAKE_ACCOUNT, deployer_principal_arn=DEPLOYER
+            self.aws.secretsmanager, self.aws.kms, region=REGION, account=ACCOUNT, deployer_principal_arn=DEPLOYER
         )
         self.origin: Origin = world.origin
         self.template = Template()
