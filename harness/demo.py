@@ -259,10 +259,11 @@ def main() -> int:
 
 
 def _run(local: Any, origin: Origin, stand_in: OriginServer, provider_output: Any, log_path: Path) -> int:
-    from access_token_secret.adapter import handler as provider
     from access_token_secret.logs import logger
 
+    # Routed before the handler is imported: it logs "provider starting" once, at import.
     logger.registered_handler.setStream(provider_output)  # type: ignore[attr-defined]
+    from access_token_secret.adapter import handler as provider
 
     def invoke(event: dict[str, Any]) -> None:
         with contextlib.redirect_stdout(provider_output):  # EMF metric records are printed

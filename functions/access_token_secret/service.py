@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-from .aws.apply import Applier, Outcome, Progress
-from .aws.kms import describe_key
+from .aws.apply import Applier, Outcome
+from .aws.kms import Kms
 from .aws.secretsmanager import SecretsManager
 from .errors import (
     AlreadyExistsError,
@@ -48,9 +48,7 @@ from .plan.properties import (
 )
 from .plan.state import SecretState
 from .plan.versions import recorded_kms_digest
-
-if TYPE_CHECKING:
-    from mypy_boto3_kms import KMSClient
+from .progress import Progress
 
 _Describe = Callable[[str], "SecretState | None"]
 # A plan is made at most this often per request: first observation, then once after each race.
@@ -86,7 +84,7 @@ class _Target:
 
 
 class AccessTokenSecretService:
-    def __init__(self, *, secrets: SecretsManager, kms: KMSClient, settings: ProviderSettings) -> None:
+    def __init__(self, *, secrets: SecretsManager, kms: Kms, settings: ProviderSettings) -> None:
         self._secrets = secrets
         self._kms = kms
         self._settings = settings
@@ -105,7 +103,7 @@ class AccessTokenSecretService:
         return props.secret_name or default_secret_name(identity, self._settings.name_prefix)
 
     def _desired(self, props: SecretProperties, identity: ResourceIdentity) -> Desired:
-        key_arn = usable_key_arn(describe_key(self._kms, props.kms_key_id), self._settings.region)
+        key_arn = usable_key_arn(self._kms.describe(props.kms_key_id), self._settings.region)
         return Desired(props=props, identity=identity, name=self.desired_name(props, identity), kms_key_arn=key_arn)
 
     # Observation ------------------------------------------------------------------------
@@ -152,7 +150,7 @@ class AccessTokenSecretService:
             return None
         if kms_key_id == checked:
             return checked
-        facts = describe_key(self._kms, kms_key_id)
+        facts = self._kms.describe(kms_key_id)
         return facts.arn if facts.key_manager == "CUSTOMER" else None
 
     # Converging ---------------------------------------------------------------------------

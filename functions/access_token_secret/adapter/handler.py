@@ -13,14 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from ..aws.apply import Progress
 from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
+from ..aws.kms import Kms
 from ..aws.secretsmanager import SecretsManager
 from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError, internal_error_reason
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
 from ..plan.properties import service_timeout
+from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
 from .envelope import (
@@ -70,7 +71,9 @@ def settings_from_environment(environ: Mapping[str, str]) -> ProviderSettings:
 def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMING) -> AccessTokenSecretService:
     settings = settings_from_environment(environ)
     clients = build_clients(settings.region, timing)
-    return AccessTokenSecretService(secrets=SecretsManager(clients.secretsmanager), kms=clients.kms, settings=settings)
+    return AccessTokenSecretService(
+        secrets=SecretsManager(clients.secretsmanager), kms=Kms(clients.kms), settings=settings
+    )
 
 
 _DESTINATIONS = ResponseDestinations.from_environment(os.environ)

@@ -1,17 +1,16 @@
 """Carry out a :class:`~access_token_secret.plan.actions.Plan`, one AWS call per action.
 
-The applier remembers the secret's ARN as soon as it exists (in :class:`Progress`, which the
-adapter can read from its timeout thread), so that a request failing half-way still tells
-CloudFormation which secret to clean up.
+The applier only executes: every decision (which token, which keys, which label) was made in
+:mod:`access_token_secret.plan`. It records the secret's ARN as soon as it exists (in
+:class:`~access_token_secret.progress.Progress`, which the adapter reads from its timeout
+thread), so that a request failing half-way still tells CloudFormation which secret to clean up.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import assert_never
 
 from ..errors import NotFoundError
 from ..plan.actions import (
@@ -32,43 +31,12 @@ from ..plan.actions import (
     UntagSecret,
     UpdateSecret,
 )
+from ..plan.adoption import other_keys
 from ..plan.policy import resource_policy
 from ..plan.state import PENDING
+from ..progress import Progress
 from ..tokens import AccessToken, generate_token
 from .secretsmanager import SecretsManager, secret_string
-
-
-@dataclass
-class Progress:
-    """What exists so far; written by the request thread, read by the timeout thread.
-
-    ``secret_arn`` is the secret the request now stands for (created or adopted);
-    ``created_arn`` only one that this request's CreateSecret made, which is the only kind a
-    failed Update may remove again.
-    """
-
-    secret_arn: str | None = None
-    created_arn: str | None = None
-    adopting: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def mark_adopting(self) -> None:
-        with self._lock:
-            self.adopting = True
-
-    def record_secret(self, arn: str, *, created: bool = False) -> None:
-        with self._lock:
-            self.secret_arn = arn
-            if created:
-                self.created_arn = arn
-
-    def current_secret(self) -> str | None:
-        with self._lock:
-            return self.secret_arn
-
-    def created_secret(self) -> str | None:
-        with self._lock:
-            return self.created_arn
 
 
 @dataclass
@@ -84,7 +52,8 @@ class Outcome:
 
 
 class Applier:
-    """Runs each action through the method named after it (``_create_secret`` for CreateSecret)."""
+    """Runs each action with the AWS call it names; a new action type fails the type check here
+    (``assert_never``) until it is applied."""
 
     def __init__(
         self, secrets: SecretsManager, progress: Progress, *, known: dict[str, AccessToken] | None = None
@@ -94,29 +63,44 @@ class Applier:
         # Tokens by VersionId: read while observing, or written by this run (never read twice).
         self._known: dict[str, AccessToken] = dict(known or {})
         self._keys: tuple[str, ...] = ()
-        self._steps: dict[type[Action], Callable[[Any, Outcome], None]] = {
-            CreateSecret: self._create_secret,
-            RestoreSecret: lambda _, out: self._secrets.restore(out.arn),
-            UpdateSecret: lambda a, out: self._secrets.update(
-                out.arn, kms_key_arn=a.kms_key_arn, description=a.description
-            ),
-            PutSecretValue: self._put_secret_value,
-            PromoteVersion: self._promote_version,
-            UnstagePending: lambda a, out: self._secrets.unstage(out.arn, stage=PENDING, version_id=a.version_id),
-            TagSecret: lambda a, out: self._secrets.tag(out.arn, a.tags),
-            UntagSecret: lambda a, out: self._secrets.untag(out.arn, a.keys),
-            PutResourcePolicy: lambda _, out: self._secrets.put_policy(out.arn, resource_policy(out.arn)),
-            ReportTokens: self._report_tokens,
-            DeleteSecret: self._delete_secret,
-        }
 
     def run(self, plan: Plan, *, arn: str | None, name: str, current_version: str | None) -> Outcome:
         """Apply ``plan`` to the secret ``arn`` (``None`` until CreateSecret made it)."""
         self._keys = plan.token_keys
         outcome = Outcome(arn=arn or plan.secret_id, name=name, version_id=current_version)
         for action in plan.actions:
-            self._steps[type(action)](action, outcome)
+            self._apply(action, outcome)
         return outcome
+
+    def _apply(self, action: Action, outcome: Outcome) -> None:
+        secrets, arn = self._secrets, outcome.arn
+        match action:
+            case CreateSecret():
+                self._create_secret(action, outcome)
+            case RestoreSecret():
+                secrets.restore(arn)
+            case UpdateSecret(kms_key_arn=key, description=description):
+                secrets.update(arn, kms_key_arn=key, description=description)
+            case PutSecretValue():
+                self._put_secret_value(action, outcome)
+            case PromoteVersion(version_id=version, from_version_id=previous):
+                secrets.promote(arn, version_id=version, from_version_id=previous)
+                outcome.version_id = version
+            case UnstagePending(version_id=version):
+                secrets.unstage(arn, stage=PENDING, version_id=version)
+            case TagSecret(tags=tags):
+                secrets.tag(arn, tags)
+            case UntagSecret(keys=keys):
+                secrets.untag(arn, keys)
+            case PutResourcePolicy():
+                secrets.put_policy(arn, resource_policy(arn))
+            case ReportTokens():
+                self._report_tokens(action, outcome)
+            case DeleteSecret(recovery_window_in_days=window):
+                with contextlib.suppress(NotFoundError):  # gone since DescribeSecret: the goal is reached
+                    secrets.delete(arn, recovery_window_in_days=window)
+            case _:
+                assert_never(action)
 
     def _token(self, source: TokenSource) -> AccessToken:
         if isinstance(source, SuppliedToken):
@@ -126,12 +110,10 @@ class Applier:
         return self._secrets.read_token(source.secret_id, version_id=source.version_id, keys=self._keys)
 
     def _others(self, others_from: str | None, written_keys: tuple[str, ...]) -> dict[str, object]:
-        """An adopted secret's JSON keys other than the token's, from its AWSCURRENT."""
+        """An adopted secret's other JSON keys (see :func:`~access_token_secret.plan.adoption.other_keys`)."""
         if others_from is None:
             return {}
-        document = self._secrets.read_document(others_from)
-        current = document.get(self._keys[0]) if self._keys else None
-        return {k: v for k, v in document.items() if k not in written_keys and (current is None or v != current)}
+        return other_keys(self._secrets.read_document(others_from), written_keys, self._keys)
 
     def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
         outcome.token = self._token(action.source)
@@ -169,10 +151,6 @@ class Applier:
         else:
             outcome.token, outcome.version_id = token, written
 
-    def _promote_version(self, action: PromoteVersion, outcome: Outcome) -> None:
-        self._secrets.promote(outcome.arn, version_id=action.version_id, from_version_id=action.from_version_id)
-        outcome.version_id = action.version_id
-
     def _token_of(self, arn: str, version_id: str) -> AccessToken:
         if version_id not in self._known:
             self._known[version_id] = self._secrets.read_token(arn, version_id=version_id, keys=self._keys)
@@ -185,10 +163,3 @@ class Applier:
             outcome.token = self._token_of(outcome.arn, action.current)
         outcome.pending_token = self._token_of(outcome.arn, action.pending) if action.pending else None
         outcome.previous_token = self._token_of(outcome.arn, action.previous) if action.previous else None
-
-    def _delete_secret(self, action: DeleteSecret, outcome: Outcome) -> None:
-        # Gone between DescribeSecret and now: the goal is reached.
-        with contextlib.suppress(NotFoundError):
-            self._secrets.delete(
-                outcome.arn, recovery_window_in_days=action.recovery_window_in_days, force=action.force
-            )

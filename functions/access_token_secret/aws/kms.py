@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
 
+class Kms:
+    """Thin, typed gateway to KMS, like :class:`~.secretsmanager.SecretsManager`: the service
+    sees :class:`~access_token_secret.plan.state.KeyFacts`, never a boto3 type."""
+
+    def __init__(self, client: KMSClient) -> None:
+        self._client = client
+
+    def describe(self, key_id: str) -> KeyFacts:
+        return describe_key(self._client, key_id)
+
+
 def describe_key(client: KMSClient, key_id: str) -> KeyFacts:
     try:
         with aws_call("kms:DescribeKey"):

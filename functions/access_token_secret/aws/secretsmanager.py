@@ -198,9 +198,10 @@ class SecretsManager:
                     raise
                 time.sleep(POLICY_RETRY_DELAY_S)
 
-    def delete(self, secret_id: str, *, recovery_window_in_days: int | None, force: bool) -> None:
+    def delete(self, secret_id: str, *, recovery_window_in_days: int | None) -> None:
+        """Schedule deletion after ``recovery_window_in_days``; ``None``: delete without recovery."""
         with aws_call("secretsmanager:DeleteSecret"):
-            if force:
+            if recovery_window_in_days is None:
                 self._client.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
             else:
-                self._client.delete_secret(SecretId=secret_id, RecoveryWindowInDays=recovery_window_in_days or 7)
+                self._client.delete_secret(SecretId=secret_id, RecoveryWindowInDays=recovery_window_in_days)

@@ -75,3 +75,13 @@ def stored_token(secret_string: str | None, secret_string_key: str) -> tuple[Acc
     if not isinstance(value, str) or not is_acceptable_token(value):
         return None, "the value under SecretStringKey is not 8-128 visible ASCII characters"
     return AccessToken(value), ""
+
+
+def other_keys(
+    document: Mapping[str, object], written_keys: tuple[str, ...], token_keys: tuple[str, ...]
+) -> dict[str, object]:
+    """What an adopted secret's JSON document keeps besides the token: every key the write does
+    not set itself, except those holding the current token (earlier ``SecretStringKey`` values,
+    which the next write drops)."""
+    current = document.get(token_keys[0]) if token_keys else None
+    return {k: v for k, v in document.items() if k not in written_keys and (current is None or v != current)}
