@@ -33,7 +33,7 @@ from .versions import keeps_other_keys
 ADOPT_TAG = TAG_PREFIX + "adopt"
 # CloudFormation shows a Reason of at most this many characters (the adapter cuts longer ones).
 MAX_REASON: Final = 255
-RETAG = "then tag it again (the consent was used up) and retry"
+RETAG = "then tag it again and retry"  # the failed attempt used the consent up
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ def check_adoptable(found: SecretState, region: str, name: str) -> None:
     replicas = tuple(r for r in found.replica_regions if r != region)
     if replicas:
         raise SecretConflictError(
-            f"Cannot adopt {name[:80]}: it is replicated to {', '.join(replicas)[:40]} and could never be "
-            f"deleted with replicas; remove them (remove-regions-from-replication), {RETAG}"
+            f"Cannot adopt {name[:60]}: it is replicated to {', '.join(replicas)[:30]}, and could not be deleted "
+            f"with replicas; remove them (remove-regions-from-replication), {RETAG}"
         )
     if found.rotation_enabled:
         raise SecretConflictError(
@@ -109,7 +109,7 @@ def check_policy(policy: str | None, found: SecretState, name: str) -> None:
     if not grants_only_mediatailor(policy, found.arn):
         raise SecretConflictError(
             f"Cannot adopt {name[:80]}: its resource policy grants more than MediaTailor's read, and the "
-            f"provider replaces the whole policy; move those grants elsewhere, {RETAG}"
+            f"provider replaces the whole policy; move those grants, {RETAG}"
         )
 
 
