@@ -34,7 +34,7 @@ def start_managed_rotation(aws: Aws, arn: str) -> str:
         )
     described = aws.secret(arn)
     assert described["RotationEnabled"]
-    return next(v for v, stages in described["VersionIdsToStages"].items() if "AWSPENDING" in stages)
+    return str(next(v for v, stages in described["VersionIdsToStages"].items() if "AWSPENDING" in stages))
 
 
 def test_staging_is_refused_while_rotation_is_configured_and_nothing_changes(
