@@ -21,11 +21,23 @@ from .errors import (
     AlreadyExistsError,
     AwsCallError,
     ProviderConfigurationError,
+    ProviderError,
     ScheduledForDeletionError,
+    SecretConflictError,
 )
 from .logs import logger
 from .plan.actions import Plan
-from .plan.adoption import Adoption, check_consent, check_key, stored_token
+from .plan.adoption import (
+    ADOPT_TAG,
+    Adoption,
+    check_adoptable,
+    check_consent,
+    check_key,
+    check_policy,
+    check_token_return,
+    is_adopted,
+    stored_token,
+)
 from .plan.context import ProviderSettings, ResourceIdentity
 from .plan.desired import Desired
 from .plan.keys import key_replaced, usable_key_arn
@@ -81,6 +93,7 @@ class _Target:
     observed: SecretState | None
     donor: SecretState | None = None
     same_secret: bool = False
+    creating: bool = False
 
 
 class AccessTokenSecretService:
@@ -122,19 +135,28 @@ class AccessTokenSecretService:
         unlabelled = self._secrets.unlabelled_versions(observed.arn) if listed else None
         return replace(observed, values=values or observed.values, unlabelled=unlabelled)
 
-    def _adoption(self, desired: Desired, found: SecretState) -> tuple[Adoption | None, SecretState]:
+    def _adoption(
+        self, desired: Desired, found: SecretState, *, creating: bool, consumed: list[str]
+    ) -> tuple[Adoption | None, SecretState]:
         """What adopting ``found`` needs, when the template asks for it and the secret is not
-        already this resource's. Consent and the key are checked before anything is read or
-        written; a secret in its recovery window is restored first, as its token must be read."""
+        already this resource's. Consent is checked first (the secret's ARN then joins
+        ``consumed``: the attempt uses it up, see :meth:`_converge`); then what makes a secret
+        impossible to own safely, its key, and whether the template may have its token; only then
+        is anything read (its policy, its value). A secret in its recovery window is restored
+        before its value is read."""
         identity, props = desired.identity, desired.props
         tags = found.tag_map()
         if not props.adopt_existing_secret or is_owned_by(tags, identity):
             return None, found
         if found.deleted_date is not None and is_reclaimable_by(tags, identity):
             return None, found  # the reclaim rule needs no consent
-        check_consent(tags, identity, desired.name)
+        check_consent(tags, identity, desired.name, creating=creating)
+        consumed.append(found.arn)
+        check_adoptable(found, self._settings.region, desired.name)
         adoption = Adoption(kms_key_arn=self._customer_key_arn(found.kms_key_id, checked=desired.kms_key_arn))
         check_key(adoption, desired.kms_key_arn, desired.name)
+        check_token_return(props, adopted=True)
+        check_policy(self._policy_of(found, desired.name), found, desired.name)
         if props.access_token is not None:
             return adoption, found  # the template supplies the token
         if found.deleted_date is not None:
@@ -142,6 +164,28 @@ class AccessTokenSecretService:
             found = replace(found, deleted_date=None)
         token, problem = stored_token(self._secrets.read_string(found.arn), props.secret_string_key)
         return replace(adoption, token=token, problem=problem), found
+
+    def _policy_of(self, found: SecretState, name: str) -> str | None:
+        """GetResourcePolicy; AWS answers it for no secret in its recovery window ("marked for
+        deletion"), and restoring is a write, which no refusal may follow."""
+        try:
+            return self._secrets.read_policy(found.arn)
+        except ScheduledForDeletionError:
+            raise SecretConflictError(
+                f"Cannot adopt {name[:80]}: it is scheduled for deletion, so its resource policy cannot be "
+                "checked; restore it (restore-secret), then retry"
+            ) from None
+
+    def _withdraw_consent(self, arn: str) -> None:
+        """Best effort: the FAILED answer matters more, and goes out once either way."""
+        try:
+            self._secrets.untag(arn, (ADOPT_TAG,))
+            logger.info("adoption consent used up by the failed attempt", extra={"secret_arn": arn})
+        except ProviderError as error:
+            logger.warning(
+                "could not remove the adoption consent after a failed adoption",
+                extra={"secret_arn": arn, "reason": error.reason},
+            )
 
     def _customer_key_arn(self, kms_key_id: str | None, *, checked: str) -> str | None:
         """The ARN of a secret's key when it is customer managed (``None``: AWS managed).
@@ -156,15 +200,34 @@ class AccessTokenSecretService:
     # Converging ---------------------------------------------------------------------------
 
     def _converge(self, desired: Desired, progress: Progress, target: _Target, old: SecretProperties | None) -> Result:
-        """Observe, plan, apply; after a race (the name or the VersionId taken), observe again."""
+        """Observe, plan, apply; after a race (the name or the VersionId taken), observe again.
+
+        Consent to adoption is single-use: once it was checked, a failure of the attempt for any
+        reason removes the consent tag (a success removes it in its plan), so a consent left
+        behind cannot be taken up later by another stack of the same, reusable, name."""
+        consumed: list[str] = []
+        try:
+            return self._converge_consenting(desired, progress, target, old, consumed)
+        except Exception:
+            if consumed:
+                progress.mark_adopting()  # the rollback Delete must leave the secret alone
+            for arn in dict.fromkeys(consumed):
+                self._withdraw_consent(arn)
+            raise
+
+    def _converge_consenting(
+        self, desired: Desired, progress: Progress, target: _Target, old: SecretProperties | None, consumed: list[str]
+    ) -> Result:
         observed = target.observed
         for _ in range(MAX_OBSERVATIONS):
             adoption = None
             if observed is not None:
-                adoption, observed = self._adoption(desired, observed)
-                if adoption is None:  # an adoption keeps the token it found: nothing more to learn
-                    request = Request(desired, old=old, same_secret=target.same_secret)
-                    observed = self._learn(request, observed, target.donor)
+                adoption, observed = self._adoption(desired, observed, creating=target.creating, consumed=consumed)
+            # Before anything is read from an adopted secret (the planner checks it again).
+            check_token_return(desired.props, adopted=adoption is not None or is_adopted(observed, target.donor))
+            if observed is not None and adoption is None:  # an adoption keeps the token it found
+                request = Request(desired, old=old, same_secret=target.same_secret)
+                observed = self._learn(request, observed, target.donor)
             if adoption is not None:
                 # A failed adoption must not hand CloudFormation's rollback Delete a secret that
                 # existed before this stack: the failure names nothing (see the adapter).
@@ -215,7 +278,7 @@ class AccessTokenSecretService:
 
     def create(self, identity: ResourceIdentity, raw_props: object, progress: Progress) -> Result:
         desired = self._desired(self.properties(raw_props), identity)
-        return self._converge(desired, progress, _Target(observed=None), old=None)
+        return self._converge(desired, progress, _Target(observed=None, creating=True), old=None)
 
     def update(
         self,

@@ -74,7 +74,15 @@ class SecretsManager:
             ),
             deleted_date=found.get("DeletedDate"),
             rotation_enabled=bool(found.get("RotationEnabled")),
+            primary_region=found.get("PrimaryRegion"),
+            replica_regions=tuple(r["Region"] for r in found.get("ReplicationStatus", []) if r.get("Region")),
         )
+
+    def read_policy(self, secret_id: str) -> str | None:
+        """The secret's resource policy as stored, or ``None`` when it has none."""
+        with aws_call("secretsmanager:GetResourcePolicy"):
+            found = self._client.get_resource_policy(SecretId=secret_id)
+        return found.get("ResourcePolicy")
 
     def unlabelled_versions(self, secret_id: str) -> tuple[str, ...]:
         """Versions that lost every staging label and are not yet pruned (DescribeSecret lists

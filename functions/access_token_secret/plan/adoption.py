@@ -5,6 +5,13 @@ Anyone who may deploy a stack with the provider's ServiceToken can make it act, 
 The secret's owner consents by tagging it ``mediatailor-access-token-secret:adopt`` with the
 adopting stack's *name*: only someone allowed to tag that secret can do that. Nothing is read
 from a secret before its consent tag has been checked.
+
+Tag permission is often granted more widely than ``GetSecretValue``, so the consent lets a
+stack *own* the secret, never *read* it: the provider returns an adopted secret's tokens only
+when the template supplies them (:func:`check_token_return`), now and on every later Update.
+The consent is single-use: the attempt consumes it, whatever its outcome (the service removes
+the tag after a failure too). And a secret the provider could not own safely is refused
+before anything is read or written (:func:`check_adoptable`).
 """
 
 from __future__ import annotations
@@ -12,13 +19,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from ..errors import KmsKeyError, SecretConflictError
 from ..tokens import AccessToken, is_acceptable_token
 from .context import ResourceIdentity
 from .naming import OWNER_STACK_TAG, TAG_PREFIX
+from .policy import grants_only_mediatailor
+from .properties import SecretProperties
+from .state import SecretState
+from .versions import keeps_other_keys
 
 ADOPT_TAG = TAG_PREFIX + "adopt"
+# CloudFormation shows a Reason of at most this many characters (the adapter cuts longer ones).
+MAX_REASON: Final = 255
+RETAG = "then tag it again and retry"  # the failed attempt used the consent up
 
 
 @dataclass(frozen=True)
@@ -35,16 +50,82 @@ class Adoption:
     problem: str = ""
 
 
-def check_consent(tags: Mapping[str, str], identity: ResourceIdentity, name: str) -> None:
-    """Raise unless the consent tag names this stack; the Reason says which tag would allow it."""
+def _first_fitting(*reasons: str) -> str:
+    """The most informative Reason that CloudFormation shows whole: stack names (up to 128
+    characters) are never cut, so the optional details go first when one is long."""
+    return next((r for r in reasons if len(r) <= MAX_REASON), reasons[-1])
+
+
+def check_consent(tags: Mapping[str, str], identity: ResourceIdentity, name: str, *, creating: bool = False) -> None:
+    """Raise unless the consent tag names this stack; the Reason says which tag would allow it.
+
+    On a Create it also says how nested stacks and StackSet instances adopt: their names are made
+    up by CloudFormation when they are created, so nobody can tag for them beforehand; they adopt
+    through an Update of the stack, once it exists and its name is known.
+    """
     if tags.get(ADOPT_TAG) == identity.stack_name:
         return
     owner = tags.get(OWNER_STACK_TAG)
-    owned = f" (its owner tags name stack {ResourceIdentity(owner, '', '').stack_name[:64]})" if owner else ""
+    owned = f" (its owner tags name stack {ResourceIdentity(owner, '', '').stack_name})" if owner else ""
+    tag = f"{ADOPT_TAG}={identity.stack_name}"
+    long_hint = "; a nested or StackSet stack adopts through an Update of itself, once its name is known"
+    short_hint = "; nested/StackSet stack: adopt in an Update of it"
+    if not creating:
+        long_hint = short_hint = ""
     raise SecretConflictError(
-        f"Secret {name[:80]} exists{owned} and its owner has not consented to adoption: "
-        f"tag it {ADOPT_TAG}={identity.stack_name[:64]} to let this stack adopt it"
+        _first_fitting(
+            f"Secret {name[:80]} exists{owned} and has no consent to adoption: tag it {tag}{long_hint}",
+            f"Secret {name[:80]} exists{owned} and has no consent to adoption: tag it {tag}{short_hint}",
+            f"Secret {name[:80]} has no consent to adoption: tag it {tag}{short_hint}",
+            f"No consent to adoption: tag the secret {tag}{short_hint}",
+        )
     )
+
+
+def check_adoptable(found: SecretState, region: str, name: str) -> None:
+    """Refuse, before anything is read or written, a secret the provider could not own safely."""
+    primary = found.primary_region
+    if primary and primary != region:
+        raise SecretConflictError(
+            f"Cannot adopt {name[:80]}: it is a read-only replica of a secret in {primary[:30]}; adopt the "
+            "primary from a stack in that Region, or create a new secret here"
+        )
+    replicas = tuple(r for r in found.replica_regions if r != region)
+    if replicas:
+        raise SecretConflictError(
+            f"Cannot adopt {name[:60]}: it is replicated to {', '.join(replicas)[:30]}, and could not be deleted "
+            f"with replicas; remove them (remove-regions-from-replication), {RETAG}"
+        )
+    if found.rotation_enabled:
+        raise SecretConflictError(
+            f"Cannot adopt {name[:80]}: Secrets Manager rotation would replace the token the origin expects; "
+            f"turn it off (cancel-rotate-secret), {RETAG}"
+        )
+
+
+def check_policy(policy: str | None, found: SecretState, name: str) -> None:
+    """Refuse a secret whose resource policy grants more than MediaTailor's read: the provider
+    puts its own policy, which replaces the whole document."""
+    if not grants_only_mediatailor(policy, found.arn):
+        raise SecretConflictError(
+            f"Cannot adopt {name[:80]}: its resource policy grants more than MediaTailor's read, and the "
+            f"provider replaces the whole policy; move those grants, {RETAG}"
+        )
+
+
+def is_adopted(*secrets: SecretState | None) -> bool:
+    """Whether any of ``secrets`` was adopted: its AWSCURRENT carries the upper-case kind."""
+    return any(s is not None and keeps_other_keys(s.current_version) for s in secrets)
+
+
+def check_token_return(props: SecretProperties, *, adopted: bool) -> None:
+    """Tag permission never becomes read permission: an adopted secret's token is returned only
+    when the template supplies it, which proves the deployer knows it already."""
+    if adopted and props.return_access_token and props.access_token is None:
+        raise SecretConflictError(
+            "ReturnAccessToken on an adopted secret needs AccessToken: the provider returns only a token "
+            "the template supplies; pass it through a NoEcho parameter, or create a new secret instead of adopting"
+        )
 
 
 def check_key(adoption: Adoption, kms_key_arn: str, name: str) -> None:

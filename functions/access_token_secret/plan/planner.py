@@ -22,7 +22,7 @@ from .actions import (
     UntagSecret,
     UpdateSecret,
 )
-from .adoption import ADOPT_TAG, Adoption, check_consent, check_key
+from .adoption import ADOPT_TAG, Adoption, check_consent, check_key, check_token_return, is_adopted
 from .context import ResourceIdentity
 from .desired import Desired
 from .labels import NEXT, VALUE, Request, Settled, new_version, settle, settle_current
@@ -96,6 +96,7 @@ def plan_converge(
     props = desired.props
     request = Request(desired, old=old, same_secret=same_secret and observed is not None)
     token_keys = (props.secret_string_key, *request.also_keys)
+    check_token_return(props, adopted=adoption is not None or is_adopted(observed, donor))
     if observed is None:
         return _plan_create(request, donor, token_keys)
     actions: list[Action] = list(_ownership_actions(desired, observed, adoption))
@@ -119,7 +120,7 @@ def plan_converge(
     actions.extend(_tag_actions(desired, observed, old))
     actions.append(PutResourcePolicy())
     if props.return_access_token:
-        actions.append(_report(settled))
+        actions.append(_report(settled, supplied_only=adopted or is_adopted(donor), staged=request.pending is not None))
     return Plan(observed.arn, tuple(actions), note="adopt" if adoption else "converge", token_keys=token_keys)
 
 
@@ -170,8 +171,15 @@ def _adopted_value(request: Request, state: SecretState, adoption: Adoption) -> 
     return (PutSecretValue(SuppliedToken(token), props.secret_string_key, written, others_from=state.arn),)
 
 
-def _report(settled: Settled) -> ReportTokens:
+def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTokens:
+    """The tokens the response carries. From an adopted secret only those the template supplies
+    (``AccessToken``, and ``NextAccessToken`` when ``staged``; :func:`~.adoption.check_token_return`
+    requires a supplied AccessToken, so AWSCURRENT holds it). AWSPREVIOUS, or an AWSPENDING the
+    template did not ask for, may hold the hand-made token, which the deployer was never shown:
+    those read as the current token."""
     pending = settled.pending if settled.pending != settled.current else None
+    if supplied_only:
+        return ReportTokens(current=settled.current, pending=pending if staged else None, previous=None)
     return ReportTokens(current=settled.current, pending=pending, previous=settled.previous)
 
 

@@ -24,3 +24,41 @@ def resource_policy(secret_arn: str) -> str:
         },
         separators=(",", ":"),
     )
+
+
+def _one_or_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
+
+
+def _is_mediatailor_read(statement: object, secret_arn: str) -> bool:
+    """The statement above, as MediaTailor's user guide documents it: any ``Sid``, the action and
+    the principal alone or as a one-item list, ``Resource`` this secret's ARN or ``*`` (in a
+    secret's resource policy ``*`` means the secret itself), and nothing else (no ``Condition``,
+    no ``Not*``, no ``Deny``: the provider's own policy would drop them, widening access)."""
+    if not isinstance(statement, dict) or not set(statement) <= {"Sid", "Effect", "Principal", "Action", "Resource"}:
+        return False
+    principal = statement.get("Principal")
+    services = principal.get("Service") if isinstance(principal, dict) and set(principal) == {"Service"} else None
+    return (
+        statement.get("Effect") == "Allow"
+        and _one_or_list(services) == [MEDIATAILOR_PRINCIPAL]
+        and _one_or_list(statement.get("Action")) == ["secretsmanager:GetSecretValue"]
+        and _one_or_list(statement.get("Resource")) in ([secret_arn], ["*"])
+    )
+
+
+def grants_only_mediatailor(policy: str | None, secret_arn: str) -> bool:
+    """Whether the provider may replace ``policy`` (GetResourcePolicy's text) without taking
+    access away from anyone: no policy, no statement, or only MediaTailor's documented read.
+    PutResourcePolicy replaces the whole policy (Secrets Manager API reference), so any other
+    principal named there would silently lose its access (or a Deny its protection)."""
+    if policy is None or not policy.strip():
+        return True
+    try:
+        document = json.loads(policy)
+    except ValueError:
+        return False
+    if not isinstance(document, dict) or not set(document) <= {"Version", "Id", "Statement"}:
+        return False
+    statements = _one_or_list(document.get("Statement", []))
+    return all(_is_mediatailor_read(statement, secret_arn) for statement in statements)

@@ -41,6 +41,11 @@ class SecretState:
     versions: tuple[SecretVersion, ...] = field(default=())
     deleted_date: datetime | None = None
     rotation_enabled: bool = False
+    # Replication: the Region of the primary when this secret is a replica (DescribeSecret's
+    # PrimaryRegion; AWS may also name the secret's own Region there), and the Regions it is
+    # replicated to (ReplicationStatus).
+    primary_region: str | None = None
+    replica_regions: tuple[str, ...] = ()
     # What the service learnt beyond DescribeSecret, when the planner asked for it: tokens read
     # from versions (supplied tokens are never fingerprinted), and the versions that lost every
     # label (ListSecretVersionIds with IncludeDeprecated; ``None``: not listed).
