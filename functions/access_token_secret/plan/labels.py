@@ -275,18 +275,12 @@ def settle_current(
     return (PutSecretValue(source, key, written, request.also_keys, others_from=others_from),)
 
 
-def settle(
-    request: Request,
-    state: SecretState,
-    donor: SecretState | None,
-    *,
-    value: tuple[Action, ...],
-    adopted: bool,
-    others_from: str | None,
-) -> Settled:
-    """AWSPENDING around the AWSCURRENT actions ``value`` (see :func:`settle_current`).
-
-    What happens to the version that carries AWSPENDING now (``live``), first match wins:
+def _live_label(
+    request: Request, state: SecretState, *, post_current: str | None, rewritten: bool
+) -> tuple[tuple[Action, ...], str | None]:
+    """What happens to the version that carries AWSPENDING now (``live``): the actions taken
+    before AWSCURRENT is settled, and the version that keeps the label (``None``: none does).
+    First match wins:
 
     ========================================================  ===========================
     live is ...                                               then
@@ -303,43 +297,52 @@ def settle(
     anything else                                             label taken off
     ========================================================  ===========================
     """
-    current = state.current_version
-    written = next((a.version_id for a in value if isinstance(a, PutSecretValue)), None)
-    promoted = next((a.version_id for a in value if isinstance(a, PromoteVersion)), None)
-    post_current = written or promoted or current
-    want = request.pending
-    live = state.version_with_stage(PENDING)
-    before: tuple[Action, ...] = ()
-    keep: str | None = None
+    want, live = request.pending, state.version_with_stage(PENDING)
     if want is not None and state.rotation_enabled:
         raise SecretConflictError(
             f"Secret {state.name[:80]} has rotation configured in Secrets Manager, whose rotation also uses "
             "AWSPENDING; turn that rotation off (cancel-rotate-secret) before staging a next token"
         )
     if live is None or live == post_current:
-        pass
-    elif parse(live) is None:
+        return (), None
+    if parse(live) is None:
         if want is not None:
             raise SecretConflictError(
                 f"Secret {state.name[:80]} has AWSPENDING on a version this provider did not write (a rotation "
                 "in progress); finish or cancel that rotation before staging a next token"
             )
-        keep = live
-    elif live == current and written is not None:
-        before = (UnstagePending(live),)
-    elif want is not None and holds(state, live, want, request) is True and _fits(state, live, request):
-        keep = live
-    elif want is None:
-        before = (UnstagePending(live),)
+        return (), live
+    if live == state.current_version and rewritten:
+        return (UnstagePending(live),), None
+    if want is None:
+        return (UnstagePending(live),), None
+    kept = holds(state, live, want, request) is True and _fits(state, live, request)
+    return (), live if kept else None
+
+
+def settle(
+    request: Request,
+    state: SecretState,
+    donor: SecretState | None,
+    *,
+    value: tuple[Action, ...],
+    adopted: bool,
+    others_from: str | None,
+) -> Settled:
+    """AWSPENDING around the AWSCURRENT actions ``value`` (see :func:`settle_current`): the live
+    label's fate (:func:`_live_label`), then, when a next token is wanted and no version keeps
+    the label, a write staged under AWSPENDING (the AWSPENDING table of the module docstring)."""
+    current = state.current_version
+    written = next((a.version_id for a in value if isinstance(a, PutSecretValue)), None)
+    promoted = next((a.version_id for a in value if isinstance(a, PromoteVersion)), None)
+    post_current = written or promoted or current
+    before, pending = _live_label(request, state, post_current=post_current, rewritten=written is not None)
     after: tuple[Action, ...] = ()
-    pending = keep
-    if want is not None and keep is None:
+    want = request.pending
+    if want is not None and pending is None:
         source, pending = new_version(want, request, state, donor, purpose=NEXT, adopted=adopted)
-        after = (
-            PutSecretValue(
-                source, request.props.secret_string_key, pending, stages=(PENDING,), others_from=others_from
-            ),
-        )
+        key = request.props.secret_string_key
+        after = (PutSecretValue(source, key, pending, stages=(PENDING,), others_from=others_from),)
     changed = written is not None or promoted is not None
     previous = current if changed else state.version_with_stage(PREVIOUS)
     return Settled(before, value, after, current=post_current, pending=pending, previous=previous)
