@@ -10,17 +10,13 @@ WAF example keeps MediaTailor and viewers playing through every operation.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.account import DEPLOYER
 from harness.clock import SimulatedClock
-from harness.cloudformation import Stack
 from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
-from harness.mediatailor import MediaTailor
 from harness.origins import (
     MEDIAPACKAGE_V1,
     MEDIAPACKAGE_V2,
@@ -30,9 +26,9 @@ from harness.origins import (
     UnsupportedStatementError,
     WafRuleGroup,
 )
+from tests.integration.conftest import failures
 from tests.support.aws import Aws
 
-STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"
 TOKEN = "b7d1c2e3-0000-4000-8000-1234567890ab"
 
 
@@ -211,28 +207,6 @@ def test_mediapackage_needs_its_role_to_read_the_secret(
 
 
 # The WAF example through every operation ----------------------------------------------------
-
-
-@pytest.fixture
-def waf_example(
-    stack: Stack, mediatailor: MediaTailor, origin_server: OriginServer, aws: Aws, clock: SimulatedClock
-) -> ExampleStack:
-    example = ExampleStack.with_example_key(
-        stack,
-        mediatailor,
-        origin_server,
-        aws.kms,
-        {"DeployerPrincipalArn": DEPLOYER},
-        template=STAGED_EXAMPLE,
-        origin_rule="OriginTokenCheck",
-    )
-    example.cdn = Cdn(clock, origin_server.base_url)
-    example.cdn.configure({})
-    return example
-
-
-def failures(example: ExampleStack) -> list[str]:
-    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]
 
 
 def test_the_waf_example_plays_through_key_change_rename_json_key_rollbacks_and_delete(

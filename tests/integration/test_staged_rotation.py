@@ -10,45 +10,21 @@ assert on what the emulator stores.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.account import DEPLOYER
-from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
-from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
-from harness.mediatailor import MediaTailor
-from harness.origins import OriginServer
+from tests.integration.conftest import failures
 from tests.support.aws import Aws
 
 KEY = "MyAccessTokenIdentifier"
-STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"
 
 
 @pytest.fixture
-def staged(
-    stack: Stack, mediatailor: MediaTailor, origin_server: OriginServer, aws: Aws, clock: SimulatedClock
-) -> ExampleStack:
-    example = ExampleStack.with_example_key(
-        stack,
-        mediatailor,
-        origin_server,
-        aws.kms,
-        {"DeployerPrincipalArn": DEPLOYER},
-        template=STAGED_EXAMPLE,
-        origin_rule="OriginTokenCheck",
-    )
-    # The CDN adds no header: the example's rule lets viewers' segment requests pass as they are.
-    example.cdn = Cdn(clock, origin_server.base_url)
-    example.cdn.configure({})
-    return example
-
-
-def failures(example: ExampleStack) -> list[str]:
-    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]
+def staged(waf_example: ExampleStack) -> ExampleStack:
+    return waf_example
 
 
 def stages(aws: Aws, arn: str) -> dict[str, list[str]]:
