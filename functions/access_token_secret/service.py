@@ -76,6 +76,16 @@ class Result:
     kms_key_arn: str
 
 
+def _raced(error: AwsCallError, *, created: bool) -> bool:
+    """A write refused because another copy of this event (Lambda delivers at least once, and
+    two copies can run at once) or a retried call already did it: the name or this request's
+    VersionId is taken, or a label is no longer where the plan saw it (UpdateSecretVersionStage
+    refuses a ``RemoveFromVersionId`` that does not hold the label). Observing again tells."""
+    if isinstance(error, (AlreadyExistsError, ScheduledForDeletionError)):
+        return created or error.operation == "secretsmanager:PutSecretValue"
+    return error.operation == "secretsmanager:UpdateSecretVersionStage" and error.code == "InvalidParameterException"
+
+
 def secret_reference(physical_id: str) -> str | None:
     """The SecretId a PhysicalResourceId stands for, or ``None`` for a placeholder.
 
@@ -237,12 +247,14 @@ class AccessTokenSecretService:
             )
             try:
                 return self._apply(plan, desired, observed, progress)
-            except (AlreadyExistsError, ScheduledForDeletionError) as error:
-                raced = observed is None or error.operation == "secretsmanager:PutSecretValue"
-                if not raced:
+            except AwsCallError as error:
+                if not _raced(error, created=observed is None):
                     raise
                 logger.info("observing again", extra={"after": error.operation, "code": error.code})
-            observed = self._observe_again(desired, observed, progress)
+                again = self._observe_again(desired, observed, progress)
+                if observed is not None and again.versions == observed.versions:
+                    raise  # nothing moved meanwhile: not a race, a real refusal
+                observed = again
         raise AlreadyExistsError(
             f"Secret {desired.name[:80]} kept changing while this request ran; retry the stack operation",
             operation="secretsmanager:DescribeSecret",

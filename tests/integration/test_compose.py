@@ -279,3 +279,72 @@ def test_changing_token_format_or_length_keeps_the_token_until_the_next_rotation
     update(stack, props(kms_key, RotationId="2", TokenFormat="Uuid"))
     assert token_at(aws, arn) == staged
     assert str(uuid.UUID(staged)) == staged, "the new format applies from the next generated token"
+
+
+# Found by review: the same races and crashes on label moves and on reclaiming a name -------
+
+
+@pytest.mark.parametrize(
+    ("staged", "then"),
+    [
+        pytest.param({"NextRotationId": "2"}, {"RotationId": "2"}, id="promotion"),
+        pytest.param({"NextRotationId": "2"}, {}, id="un-staging"),
+    ],
+)
+def test_the_copy_that_loses_a_label_move_race_answers_as_its_twin(
+    staged: dict[str, str], then: dict[str, str], stack: Stack, aws: Aws, kms_key: str, proxy_calls: FaultProxy
+) -> None:
+    """UpdateSecretVersionStage refuses a RemoveFromVersionId that no longer holds the label
+    (InvalidParameterException), which is what the slower of two copies gets after its twin
+    moved the label: it observes again and finds nothing left to do."""
+    arn = stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
+    update(stack, props(kms_key, RotationId="1", ReturnAccessToken=True, **staged))
+    raced: list[str] = []
+
+    def twin_first(operation: str, body: bytes) -> Fault | None:
+        if operation == "UpdateSecretVersionStage" and not raced:
+            raced.append(operation)
+            aws.secretsmanager.update_secret_version_stage(**json.loads(body))
+        return None
+
+    proxy_calls.add_rule(twin_first)
+
+    moved = update(stack, props(kms_key, ReturnAccessToken=True, **({"RotationId": "1"} | then)))
+
+    assert raced, "the race was played"
+    assert moved.data["AccessToken"] == token_at(aws, arn)
+    assert moved.data["NextAccessToken"] == moved.data["AccessToken"], "nothing is pending afterwards"
+
+
+def test_a_reclaiming_create_that_dies_after_the_restore_and_tag_finishes_on_redelivery(
+    cloud: Any, aws: Aws, kms_key: str, invoke: Any, listener: ResponseListener, proxy_calls: FaultProxy
+) -> None:
+    """A re-created stack of the same name reclaims its predecessor's explicit name; the owner
+    tags move to the new stack right after RestoreSecret, so a crash one call later is finished
+    by the redelivery (1.1 wrote the value first: the live secret still named the dead stack,
+    and the redelivery was refused). A crash between the two calls is still that window."""
+    named = {"SecretName": "mediatailor/compose/reclaimed"}
+    first = cloud.new_stack("reclaiming")
+    first.create("Token", props(kms_key, AccessToken=T1, **named))
+    first.delete_stack()
+    again = cloud.new_stack("reclaiming")
+    event = again.event("Create", "Token", props(kms_key, AccessToken=T2, **named))
+    seen: list[str] = []
+
+    def crash_one_call_after_the_restore(operation: str, body: bytes) -> Fault | None:
+        seen.append(operation)
+        if "RestoreSecret" in seen[:-2]:
+            return Fault(operation, code="CrashedForTest", status=400, message="the invocation died")
+        return None
+
+    proxy_calls.add_rule(crash_one_call_after_the_restore)
+    invoke(event)
+    proxy_calls.clear()
+    invoke(event)
+    answer = listener.responses_for(event["ResponseURL"])[-1].body
+
+    assert seen[seen.index("RestoreSecret") + 1] == "TagResource", "the owner tags move first"
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    owner = {t["Key"]: t["Value"] for t in aws.secret(answer["PhysicalResourceId"])["Tags"]}
+    assert owner["mediatailor-access-token-secret:stack-id"] == again.stack_id
+    assert token_at(aws, answer["PhysicalResourceId"]) == T2

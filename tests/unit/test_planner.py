@@ -247,8 +247,9 @@ def test_a_recreated_stack_of_the_same_name_reclaims_its_deleted_secret() -> Non
 
     plan = plan_converge(desired(), observed)
 
-    assert plan.summary()[:2] == ["RestoreSecret", "TagSecret"]
+    assert plan.summary()[:2] == ["RestoreSecret", "TagSecret"], "the owner tags move right after the restore"
     assert TagSecret((("mediatailor-access-token-secret:stack-id", STACK),)) in plan.actions
+    assert plan.summary().count("TagSecret") == 1
 
 
 def test_a_live_secret_of_a_deleted_stack_with_the_same_name_is_not_adopted() -> None:

@@ -7,6 +7,8 @@ observed. Every rule that decides whether a secret may be touched lives here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..errors import SecretConflictError
 from .actions import (
     Action,
@@ -26,7 +28,7 @@ from .adoption import ADOPT_TAG, Adoption, check_consent, check_key, check_token
 from .context import ResourceIdentity
 from .desired import Desired
 from .labels import NEXT, VALUE, Request, Settled, new_version, settle, settle_current
-from .naming import is_owned_by, is_reclaimable_by
+from .naming import is_owned_by, is_reclaimable_by, owner_tags
 from .properties import DeletionOptions, SecretProperties
 from .state import PENDING, SecretState
 from .versions import keeps_other_keys
@@ -45,7 +47,11 @@ def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption 
         return (*restore, UntagSecret((ADOPT_TAG,)))
     if state.deleted_date is not None:
         if is_reclaimable_by(tags, identity):
-            return (RestoreSecret(),)
+            # The owner tags move to this stack at once: a redelivery after a crash here finds
+            # a live secret that names a stack of another ID, which it could not tell from a
+            # foreign one (only a scheduled secret is reclaimed: AWS refuses tags on those).
+            moved = tuple(sorted((k, v) for k, v in owner_tags(identity).items() if tags.get(k) != v))
+            return (RestoreSecret(), TagSecret(moved))
         day = state.deleted_date.date().isoformat()
         # DeletedDate is "the date the secret is scheduled for deletion" (DescribeSecret): the
         # name frees up then, or when someone restores or force-deletes it sooner.
@@ -117,7 +123,10 @@ def plan_converge(
         value = settle_current(request, observed, donor, adopted=adopted, others_from=others_from)
     settled = settle(request, observed, donor, value=value, adopted=adopted, others_from=others_from)
     actions.extend(settled.actions)
-    actions.extend(_tag_actions(desired, observed, old))
+    retagged = next((a.tags for a in actions if isinstance(a, TagSecret)), ())
+    actions.extend(
+        _tag_actions(desired, replace(observed, tags=tuple((observed.tag_map() | dict(retagged)).items())), old)
+    )
     actions.append(PutResourcePolicy())
     if props.return_access_token:
         actions.append(_report(settled, supplied_only=adopted or is_adopted(donor), staged=request.pending is not None))
