@@ -40,7 +40,7 @@ from .plan.adoption import (
 )
 from .plan.context import ProviderSettings, ResourceIdentity
 from .plan.desired import Desired
-from .plan.keys import key_replaced, usable_key_arn
+from .plan.keys import key_replaced, recorded_key, usable_key_arn
 from .plan.labels import Request, listing_needed, reads_needed
 from .plan.naming import (
     cannot_be_ours,
@@ -59,7 +59,6 @@ from .plan.properties import (
     try_parse_properties,
 )
 from .plan.state import SecretState
-from .plan.versions import recorded_kms_digest
 from .progress import Progress
 
 _Describe = Callable[[str], "SecretState | None"]
@@ -349,8 +348,7 @@ class AccessTokenSecretService:
         """The secret's key as an ARN (DescribeSecret returns KmsKeyId as it was given), looked
         up only when no version records the key the provider wrote for (see ``key_replaced``)."""
         key_id = secret.kms_key_id
-        recorded = any(recorded_kms_digest(v) for v in secret.labelled_versions())
-        if key_id is None or key_id.startswith("arn:") or recorded:
+        if key_id is None or key_id.startswith("arn:") or recorded_key(secret) is not None:
             return key_id
         return self._customer_key_arn(key_id, checked=checked)
 

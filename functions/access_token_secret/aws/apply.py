@@ -107,7 +107,7 @@ class Applier:
             return source.token
         if isinstance(source, GeneratedToken):
             return generate_token(source.token_format, source.length)
-        return self._secrets.read_token(source.secret_id, version_id=source.version_id, keys=self._keys)
+        return self._token_of(source.secret_id, source.version_id)
 
     def _others(self, others_from: str | None, written_keys: tuple[str, ...]) -> dict[str, object]:
         """An adopted secret's other JSON keys (see :func:`~access_token_secret.plan.adoption.other_keys`)."""

@@ -41,8 +41,13 @@ def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: 
     Without any record (versions written by release 1.0 or by hand) the secret's own key,
     resolved to its ARN (``observed_key_arn``), is the key MediaTailor was granted.
     """
-    for version in observed.labelled_versions():
-        recorded = recorded_kms_digest(version)
-        if recorded is not None:
-            return recorded != kms_digest(desired_key_arn)
+    recorded = recorded_key(observed)
+    if recorded is not None:
+        return recorded != kms_digest(desired_key_arn)
     return observed_key_arn != desired_key_arn
+
+
+def recorded_key(observed: SecretState) -> str | None:
+    """The KMS digest the newest provider-written labelled version records (AWSCURRENT, else
+    AWSPREVIOUS, else AWSPENDING); ``None`` when none records one."""
+    return next((d for d in map(recorded_kms_digest, observed.labelled_versions()) if d is not None), None)

@@ -105,7 +105,8 @@ def plan_converge(
     check_token_return(props, adopted=adoption is not None or is_adopted(observed, donor))
     if observed is None:
         return _plan_create(request, donor, token_keys)
-    actions: list[Action] = list(_ownership_actions(desired, observed, adoption))
+    ownership = _ownership_actions(desired, observed, adoption)
+    actions: list[Action] = list(ownership)
     key_changed = observed.kms_key_id != desired.kms_key_arn
     description_changed = observed.description != props.description
     if key_changed or description_changed:
@@ -123,10 +124,9 @@ def plan_converge(
         value = settle_current(request, observed, donor, adopted=adopted, others_from=others_from)
     settled = settle(request, observed, donor, value=value, adopted=adopted, others_from=others_from)
     actions.extend(settled.actions)
-    retagged = next((a.tags for a in actions if isinstance(a, TagSecret)), ())
-    actions.extend(
-        _tag_actions(desired, replace(observed, tags=tuple((observed.tag_map() | dict(retagged)).items())), old)
-    )
+    # The tags a reclaim already moved (see _ownership_actions) are not tagged twice.
+    moved = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
+    actions.extend(_tag_actions(desired, replace(observed, tags=tuple((observed.tag_map() | moved).items())), old))
     actions.append(PutResourcePolicy())
     if props.return_access_token:
         actions.append(_report(settled, supplied_only=adopted or is_adopted(donor), staged=request.pending is not None))
