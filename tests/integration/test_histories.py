@@ -49,9 +49,11 @@ from hypothesis.stateful import (
 from harness.account import ACCOUNT, DEPLOYER, REGION
 from harness.cloudformation import CloudFormation, ResourceState, Response, Stack
 from harness.emulator import Emulator
+from harness.example_stack import EXAMPLE
 from harness.faults import Fault, FaultProxy
 from harness.listener import ResponseListener
 from harness.mediatailor import MediaTailor, Origin, SourceLocation
+from harness.templates import resource_properties
 from tests.integration.conftest import Aws
 
 HISTORIES = int(os.environ.get("HISTORIES", "6"))
@@ -66,28 +68,11 @@ DRAWN: Counter[str] = Counter()
 
 
 def key_policy() -> str:
-    """The documented key policy: the account administers; the deployer may let MediaTailor make
-    its grant (kms:CreateGrant via mediatailor.<region>.amazonaws.com)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": DEPLOYER},
-                    "Action": "kms:CreateGrant",
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"kms:ViaService": f"mediatailor.{REGION}.amazonaws.com"}},
-                },
-            ],
-        }
-    )
+    """The main example's documented key policy (the account administers; the deployer may let
+    MediaTailor make its grant via mediatailor.<region>.amazonaws.com), read from the example
+    so the histories cannot drift from what users deploy."""
+    properties = resource_properties(EXAMPLE, "AccessTokenKey", {"DeployerPrincipalArn": DEPLOYER})
+    return json.dumps(properties["KeyPolicy"])
 
 
 @dataclass(frozen=True)
