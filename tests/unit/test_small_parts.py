@@ -15,7 +15,7 @@ from access_token_secret.plan.keys import usable_key_arn
 from access_token_secret.plan.naming import default_secret_name, is_secret_reference, name_problem
 from access_token_secret.plan.properties import parse_properties
 from access_token_secret.plan.state import KeyFacts
-from access_token_secret.plan.versions import content_of, parse_version_id, version_id
+from access_token_secret.plan.versions import content_of, parse, version_id
 from access_token_secret.tokens import AccessToken, TokenFormat, generate_token
 
 from harness.account import REGION, make_arn
@@ -62,8 +62,10 @@ def test_version_ids_record_content_and_fit_secrets_manager() -> None:
     value = version_id(content_of(generated), make_arn("kms", "key/k"), "0123456789abcdef")
 
     assert 32 <= len(value) <= 64
-    assert parse_version_id(value) == content_of(generated)
-    assert parse_version_id(str(uuid.uuid4())) is None
+    parsed = parse(value)
+    assert parsed is not None
+    assert parsed.content == content_of(generated)
+    assert parse(str(uuid.uuid4())) is None
     assert content_of(supplied).token_identity == "0" * 16, "a supplied token must not be fingerprinted"
 
 

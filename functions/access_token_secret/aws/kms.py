@@ -20,21 +20,17 @@ class Kms:
         self._client = client
 
     def describe(self, key_id: str) -> KeyFacts:
-        return describe_key(self._client, key_id)
-
-
-def describe_key(client: KMSClient, key_id: str) -> KeyFacts:
-    try:
-        with aws_call("kms:DescribeKey"):
-            metadata = client.describe_key(KeyId=key_id)["KeyMetadata"]
-    except NotFoundError:
-        raise KmsKeyError(
-            "KmsKeyId was not found in the provider's Region; use a key ID, key ARN or alias of an existing key"
-        ) from None
-    return KeyFacts(
-        arn=metadata["Arn"],
-        key_manager=metadata.get("KeyManager"),
-        key_state=metadata.get("KeyState"),
-        key_spec=metadata.get("KeySpec"),
-        key_usage=metadata.get("KeyUsage"),
-    )
+        try:
+            with aws_call("kms:DescribeKey"):
+                metadata = self._client.describe_key(KeyId=key_id)["KeyMetadata"]
+        except NotFoundError:
+            raise KmsKeyError(
+                "KmsKeyId was not found in the provider's Region; use a key ID, key ARN or alias of an existing key"
+            ) from None
+        return KeyFacts(
+            arn=metadata["Arn"],
+            key_manager=metadata.get("KeyManager"),
+            key_state=metadata.get("KeyState"),
+            key_spec=metadata.get("KeySpec"),
+            key_usage=metadata.get("KeyUsage"),
+        )

@@ -142,12 +142,6 @@ def parse(value: str | None) -> ParsedVersion | None:
     )
 
 
-def parse_version_id(value: str | None) -> VersionContent | None:
-    """The content recorded in a provider-written VersionId; ``None`` for anyone else's."""
-    parsed = parse(value)
-    return parsed.content if parsed is not None else None
-
-
 def keeps_other_keys(value: str | None) -> bool:
     """Written for an adopted secret: later writes keep the other keys of its JSON document."""
     parsed = parse(value)
