@@ -15,7 +15,7 @@ SAM_PATH := $(dir $(PYTHON)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv demo test unit lint typecheck cfn-lint scan build validate bench check clean
+.PHONY: help venv demo test unit lint typecheck cfn-lint scan build validate bench check clean deploy delete
 
 help:
 	@echo "make demo       the whole custom-resource lifecycle against the local emulator"
@@ -25,6 +25,8 @@ help:
 	@echo "make soak       200 random stack histories (make test runs a few)"
 	@echo "make bench      measure calls, cold start, latency, memory, package, scale"
 	@echo "make build      sam build (the Lambda artifact in $(BUILD_DIR))"
+	@echo "make deploy     sam build, then sam deploy to REGION (an AWS account; samconfig.toml)"
+	@echo "make delete     sam delete of the provider's stack in REGION"
 
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +52,17 @@ $(BUILD_DIR)/template.yaml: $(SAM_DEPENDENCY) template.yaml functions/Makefile f
 	touch $@
 
 build: $(BUILD_DIR)/template.yaml
+
+# Needs an AWS account. REGION defaults to the shell's AWS_REGION; the stack name, capabilities
+# and the change-set confirmation come from samconfig.toml.
+REGION ?= $(AWS_REGION)
+deploy: build
+	@test -n "$(REGION)" || { echo "set REGION=<region>"; exit 2; }
+	PATH="$(SAM_PATH)" $(SAM) deploy --region $(REGION) --template-file $(BUILD_DIR)/template.yaml
+
+delete: $(SAM_DEPENDENCY)
+	@test -n "$(REGION)" || { echo "set REGION=<region>"; exit 2; }
+	$(SAM) delete --region $(REGION) --stack-name mediatailor-access-token-secret
 
 validate: $(SAM_DEPENDENCY)
 	PATH="$(SAM_PATH)" AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml

@@ -51,11 +51,12 @@ def test_the_serverless_application_repository_metadata_is_complete() -> None:
     metadata = provider_template()["Metadata"]["AWS::ServerlessRepo::Application"]
 
     assert {"Name", "Description", "Author", "SpdxLicenseId", "LicenseUrl", "ReadmeUrl", "Labels"} <= set(metadata)
-    assert {"SemanticVersion", "SourceCodeUrl"} <= set(metadata)
+    assert "SemanticVersion" in metadata
+    # No placeholder URL: the publisher adds SourceCodeUrl/HomePageUrl (docs/development.md).
+    assert not {"SourceCodeUrl", "HomePageUrl"} & set(metadata)
     assert metadata["SpdxLicenseId"] == "MIT"
     assert (ROOT / metadata["LicenseUrl"]).is_file()
     assert (ROOT / metadata["ReadmeUrl"]).is_file()
-    assert metadata["SourceCodeUrl"].startswith("https://")
 
 
 def test_the_service_token_output_is_unconditional_and_only_its_export_name_depends_on_the_parameter() -> None:
