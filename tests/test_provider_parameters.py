@@ -22,6 +22,9 @@ from harness.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+# CloudFormation waits at most this long for a custom resource (User Guide, custom resources,
+# ServiceTimeout: 1 to 3600 seconds, 3600 by default).
+SERVICE_TIMEOUT_MAX = 3600
 
 
 def translated(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -105,6 +108,28 @@ def test_a_reserved_concurrency_reaches_the_lambda_function(monkeypatch: pytest.
 
     assert resources["ProviderFunction"]["ReservedConcurrentExecutions"] == "10"
     assert "KmsKeyId" not in resources["ProviderLogGroup"]
+
+
+def test_lambda_drops_an_event_older_than_cloudformation_waits_for_and_never_retries_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A throttled asynchronous event waits in Lambda's queue for up to MaximumEventAgeInSeconds
+    (60 to 21600, 21600 when unset), whatever MaximumRetryAttempts says (Lambda Developer Guide,
+    "Asynchronous invocation", "Configuring error handling"). Past the longest ServiceTimeout an
+    event can only be refused, so Lambda drops it; every example's resources are still waited for
+    when Lambda delivers their events."""
+    resources = translated(monkeypatch)["Resources"]
+
+    (config,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"]
+
+    assert config["FunctionName"] == {"Ref": "ProviderFunction"}
+    assert config["Qualifier"] == "$LATEST"
+    assert config["MaximumRetryAttempts"] == 0
+    assert config["MaximumEventAgeInSeconds"] == SERVICE_TIMEOUT_MAX
+    for path in (ROOT / "examples").glob("*.yaml"):
+        for resource in load_template(path)["Resources"].values():
+            if resource["Type"] == "Custom::MediaTailorAccessTokenSecret":
+                assert int(resource["Properties"]["ServiceTimeout"]) <= config["MaximumEventAgeInSeconds"], path.name
 
 
 def test_the_translated_template_with_its_options_passes_cfn_lint(
