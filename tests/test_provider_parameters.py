@@ -1,20 +1,25 @@
 """The provider's optional parameters (`LogGroupKmsKeyArn`, `ReservedConcurrency`, the VPC option
-`SubnetIds`/`SecurityGroupIds`) and its event age through SAM's own translator and cfn-lint,
-and the scanner decisions recorded in the template.
+`SubnetIds`/`SecurityGroupIds`) and its event age through SAM's own translator, cfn-lint and
+cfn-guard with AWS Control Tower's proactive-control rules, and the scanner decisions recorded
+in the template.
 
 SAM's translator leaves `Fn::If` in place; CloudFormation resolves it at deploy time. The
 `deployed` helper below does what CloudFormation documents for that step and nothing more
 (CloudFormation User Guide, "Condition functions", "Fn::Join" and "Pseudo parameters reference":
 `Fn::Equals`, `Fn::Not`, `Fn::Join` of a list parameter, `Fn::If` on a named condition, a
 `CommaDelimitedList` parameter read as its comma-separated items, and `AWS::NoValue` removing the
-property), so the tests read the resources CloudFormation would create."""
+property), so the tests read the resources CloudFormation would create. Control Tower's
+proactive controls run as CloudFormation hooks on those resources, so cfn-guard reads them too."""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -400,3 +405,109 @@ def test_the_scanner_skips_survive_sams_translation(monkeypatch: pytest.MonkeyPa
     function = translated(monkeypatch)["Resources"]["ProviderFunction"]
 
     assert {skip["id"] for skip in function["Metadata"]["checkov"]["skip"]} == set(_skips())
+
+
+# cfn-guard and AWS Control Tower's proactive-control rules, from the npm package the Makefile
+# installs (`make guard`): cfn-guard is not on PyPI, and the rules ship only with it.
+GUARD_HOME = ROOT / ".cfn-guard" / "node_modules" / "@cdklabs" / "cdk-validator-cfnguard"
+CONTROL_TOWER_RULES = GUARD_HOME / "rules" / "control-tower" / "cfn-guard"
+# Every optional parameter set: what the table in docs/security.md calls "with an option".
+INVOKER = "arn:aws:iam::123456789012:role/deploy"
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:provider-failures"
+EVERY_OPTION = {
+    **IN_A_VPC,
+    "LogGroupKmsKeyArn": KEY_ARN,
+    "LogRetentionInDays": "365",
+    "ReservedConcurrency": "10",
+    "InvokerPrincipalArn": INVOKER,
+    "FailureAlarmTopicArn": TOPIC,
+}
+
+
+@pytest.fixture(scope="module")
+def cfn_guard() -> Path:
+    system = "macos" if platform.system() == "Darwin" else "ubuntu"
+    machine = {"arm64": "aarch64", "AMD64": "x86_64"}.get(platform.machine(), platform.machine())
+    binary = GUARD_HOME / "bin" / system / machine / "cfn-guard"
+    if not binary.is_file():
+        if os.environ.get("CFN_GUARD_REQUIRED"):
+            pytest.fail(f"cfn-guard is not at {binary.relative_to(ROOT)}: run `make guard`")
+        pytest.skip("cfn-guard is not installed: `make guard` installs it and runs these tests")
+    return binary
+
+
+@cache
+def _control_ids() -> dict[str, str]:
+    """cfn-guard reports a rule by the name of the first rule in its file; the file is named
+    after the control (ct-lambda-pr-3.guard is CT.LAMBDA.PR.3)."""
+    ids = {}
+    for path in CONTROL_TOWER_RULES.rglob("*.guard"):
+        first = re.search(r"^rule\s+(\w+)", path.read_text(), flags=re.MULTILINE)
+        assert first, path.name
+        ids[first.group(1)] = path.stem.upper().replace("-", ".")
+    return ids
+
+
+@cache
+def _translated_once() -> str:
+    with pytest.MonkeyPatch.context() as patch:
+        return json.dumps(translated(patch))
+
+
+def control_tower(cfn_guard: Path, parameters: dict[str, str], directory: Path) -> dict[str, set[str]]:
+    """``{"FAIL"|"PASS"|"SKIP": control IDs}`` of every Control Tower rule over the resources
+    CloudFormation creates from the provider template with these parameters."""
+    data = directory / "deployed.json"
+    data.write_text(json.dumps(deployed_template(json.loads(_translated_once()), parameters)))
+    command = [str(cfn_guard), "validate", "--rules", str(CONTROL_TOWER_RULES), "--data", str(data)]
+    done = subprocess.run(
+        [*command, "--output-format", "json", "--structured", "--show-summary", "none"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # 0: every rule passed or was skipped; 19: a rule failed. Anything else is cfn-guard's error.
+    assert done.returncode in (0, 19), done.stderr[-2000:]
+    (report,) = json.loads(done.stdout)
+    ids = _control_ids()
+    return {
+        "FAIL": {ids[r["Rule"]["name"]] for r in report["not_compliant"]},
+        "PASS": {ids[name] for name in report["compliant"]},
+        "SKIP": {ids[name] for name in report["not_applicable"]},
+    }
+
+
+def test_control_tower_by_default_fails_only_the_three_controls_the_options_meet(
+    cfn_guard: Path, tmp_path: Path
+) -> None:
+    found = control_tower(cfn_guard, {}, tmp_path)
+
+    assert found["FAIL"] == {"CT.LAMBDA.PR.3", "CT.CLOUDWATCH.PR.2", "CT.CLOUDWATCH.PR.3"}
+    assert {"CT.IAM.PR.1", "CT.IAM.PR.5"} <= found["PASS"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "control"),
+    [
+        (IN_A_VPC, "CT.LAMBDA.PR.3"),
+        ({"LogGroupKmsKeyArn": KEY_ARN}, "CT.CLOUDWATCH.PR.3"),
+        ({"LogRetentionInDays": "365"}, "CT.CLOUDWATCH.PR.2"),
+    ],
+    ids=["vpc", "log-group-key", "retention"],
+)
+def test_control_tower_each_option_meets_its_control(
+    cfn_guard: Path, tmp_path: Path, parameters: dict[str, str], control: str
+) -> None:
+    found = control_tower(cfn_guard, parameters, tmp_path)
+
+    assert control in found["PASS"]
+    assert control not in found["FAIL"]
+
+
+def test_control_tower_with_every_option_fails_no_control(cfn_guard: Path, tmp_path: Path) -> None:
+    """Including the rules of the resources only options create: the managed policy
+    (CT.IAM.PR.2, CT.IAM.PR.3), the invoker's permission (CT.LAMBDA.PR.2), the alarm."""
+    found = control_tower(cfn_guard, EVERY_OPTION, tmp_path)
+
+    assert found["FAIL"] == set()
+    assert {"CT.IAM.PR.2", "CT.IAM.PR.3", "CT.LAMBDA.PR.2", "CT.CLOUDWATCH.PR.4"} <= found["PASS"]
