@@ -5,6 +5,11 @@ VENV := .venv
 SAM_VENV := .venv-sam
 # checkov pins boto3 1.35, the tests boto3 1.43: the scanner gets a venv of its own.
 SCAN_VENV := .venv-scan
+# cfn-guard and AWS Control Tower's proactive-control rules, both shipped in this npm package
+# (its bin/ holds cfn-guard for Linux and macOS, its rules/control-tower/ the rules); nothing else
+# installs either. tests/test_provider_parameters.py runs it over the provider template.
+CFN_GUARD_PACKAGE := @cdklabs/cdk-validator-cfnguard@0.0.62
+GUARD_DIR := .cfn-guard
 PY := $(VENV)/bin/python
 # An installed SAM CLI works too: make build SAM=sam (then nothing is installed for it).
 SAM ?= $(SAM_VENV)/bin/sam
@@ -15,13 +20,14 @@ SAM_PATH := $(dir $(PYTHON)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv demo test unit lint typecheck cfn-lint scan build validate bench check clean deploy delete
+.PHONY: help venv demo test unit lint typecheck cfn-lint scan guard build validate bench check clean deploy delete
 
 help:
 	@echo "make demo       the whole custom-resource lifecycle against the local emulator"
 	@echo "make test       build, lint the templates and run every test"
-	@echo "make check      what CI runs: lint, typecheck, sam validate --lint, scan, test"
+	@echo "make check      what CI runs: lint, typecheck, sam validate --lint, scan, test (cfn-guard among them)"
 	@echo "make scan       checkov over template.yaml and examples/ (0 failed checks)"
+	@echo "make guard      cfn-guard with AWS Control Tower's rules over the provider template"
 	@echo "make soak       200 random stack histories (make test runs a few)"
 	@echo "make bench      measure calls, cold start, latency, memory, package, scale"
 	@echo "make build      sam build (the Lambda artifact in $(BUILD_DIR))"
@@ -43,6 +49,12 @@ $(SAM_VENV)/.installed:
 $(SCAN_VENV)/.installed: requirements-scan.txt
 	$(PYTHON) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	touch $@
+
+# --omit=peer: the package's peer aws-cdk-lib serves its CDK plugin, which nothing here uses.
+$(GUARD_DIR)/.installed:
+	npm install --prefix $(GUARD_DIR) --no-save --no-package-lock --omit=peer --ignore-scripts \
+		--no-audit --no-fund $(CFN_GUARD_PACKAGE)
 	touch $@
 
 SAM_DEPENDENCY := $(if $(filter $(SAM_VENV)/bin/sam,$(SAM)),$(SAM_VENV)/.installed)
@@ -83,8 +95,14 @@ demo: venv
 # busy. TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 
-test: venv build
-	$(PY) -m pytest -n $(TEST_WORKERS)
+# CFN_GUARD_REQUIRED: the Control Tower tests fail, rather than skip, if cfn-guard is missing.
+test: venv build $(GUARD_DIR)/.installed
+	CFN_GUARD_REQUIRED=1 $(PY) -m pytest -n $(TEST_WORKERS)
+
+# The Control Tower tests alone: what each control says of the template, by default and with
+# its options (docs/security.md, "Security Hub and Control Tower controls").
+guard: venv $(GUARD_DIR)/.installed
+	CFN_GUARD_REQUIRED=1 $(PY) -m pytest tests/test_provider_parameters.py -k control_tower -q
 
 unit: venv
 	$(PY) -m pytest tests/unit
@@ -110,4 +128,4 @@ bench: venv build
 check: lint typecheck validate scan test
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) $(GUARD_DIR) .aws-sam .pytest_cache .mypy_cache .ruff_cache
