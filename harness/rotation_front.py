@@ -73,7 +73,12 @@ class _Handler(BaseHTTPRequestHandler):
             return front.forward(self.command, self.path, headers, body)
 
         service, _, operation = self.headers.get("X-Amz-Target", "").partition(".")
-        reply = front.secretsmanager(operation, body, forward) if service == "secretsmanager" else forward()
+        try:
+            reply = front.secretsmanager(operation, body, forward) if service == "secretsmanager" else forward()
+        except Exception as error:  # noqa: BLE001 - a stand-in bug must fail the test, not look like a network error
+            front.errors.append(error)
+            reply = error_reply(ServiceError("InternalServiceError", "the rotation stand-in failed; see the test"))
+            reply = (500, reply[1], reply[2])
         status, reply_headers, data = reply
         self.send_response(status)
         for key, value in reply_headers:
@@ -99,6 +104,7 @@ class RotationFront(LoopbackServer[_Server]):
         super().__init__(_Server, _Handler)
         self.service = service
         self.upstream_port = upstream_port
+        self.errors: list[BaseException] = []  # raised by the stand-in while answering
         self._server.front = self
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
@@ -141,7 +147,9 @@ class RotationFront(LoopbackServer[_Server]):
 
 @contextmanager
 def rotation_service_behind(proxy: FaultProxy, service: RotationService) -> Iterator[RotationFront]:
-    """Put the stand-in between ``proxy`` and moto for the duration of the ``with`` block."""
+    """Put the stand-in between ``proxy`` and moto for the duration of the ``with`` block; an
+    error the stand-in raised while answering (answered as InternalServiceError) is raised again
+    at the end."""
     front = RotationFront(service, proxy.upstream_port).start()
     original = proxy.upstream_port
     proxy.upstream_port = front.port
@@ -151,3 +159,5 @@ def rotation_service_behind(proxy: FaultProxy, service: RotationService) -> Iter
         proxy.upstream_port = original
         front.stop()
         service.settle()
+    if front.errors:
+        raise front.errors[0]
