@@ -483,7 +483,26 @@ def test_control_tower_by_default_fails_only_the_three_controls_the_options_meet
     found = control_tower(cfn_guard, {}, tmp_path)
 
     assert found["FAIL"] == {"CT.LAMBDA.PR.3", "CT.CLOUDWATCH.PR.2", "CT.CLOUDWATCH.PR.3"}
+    assert found["FAIL"] == documented_failures()
     assert {"CT.IAM.PR.1", "CT.IAM.PR.5"} <= found["PASS"]
+    assert len(found["PASS"] | found["SKIP"]) == documented_others()
+
+
+def _controls_table() -> list[list[str]]:
+    text = (ROOT / "docs" / "security.md").read_text()
+    section = text.split("## Security Hub and Control Tower controls", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in row] for row in rows[1:]]
+
+
+def documented_failures() -> set[str]:
+    """The Control Tower controls docs/security.md says fail by default."""
+    return {row[0].split()[0] for row in _controls_table() if row[1] == "Fails" and row[0].startswith("CT.")}
+
+
+def documented_others() -> int:
+    (count,) = [int(re.findall(r"\d+", row[0])[0]) for row in _controls_table() if row[0].startswith("The other")]
+    return count
 
 
 @pytest.mark.parametrize(
