@@ -83,7 +83,7 @@ def test_1_2_stored_what_1_1_stored_for_the_same_history_but_the_request_digests
     request) differ, and the second key of the key change (created at another point)."""
 
     def layout(record: dict[str, Any]) -> dict[tuple[str, ...], tuple[object, ...]]:
-        found = {}
+        found: dict[tuple[str, ...], tuple[object, ...]] = {}
         for version, data in provider_versions(record).items():
             parsed = parse(version)
             assert parsed is not None
@@ -237,7 +237,8 @@ def test_restaging_after_a_1_2_unstaging_stages_the_token_of_the_unlabelled_vers
     assert aws.token(arn, KEY) == values["<token1>"], "AWSCURRENT does not move"
     (pending,) = [v for v, s in labels(aws, arn).items() if "AWSPENDING" in s]
     staged, before = parse(pending), parse(unlabelled)
-    assert staged is not None and before is not None
+    assert staged is not None
+    assert before is not None
     assert staged.content == before.content, "the token keeps the identity it was generated with"
 
 

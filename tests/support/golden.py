@@ -14,7 +14,7 @@ import json
 import secrets
 import string
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.versions import generated_identities, json_key_identity, kms_digest, parse
@@ -22,6 +22,9 @@ from access_token_secret.plan.versions import generated_identities, json_key_ide
 from harness.cloudformation import CloudFormation, ResourceState, Stack
 from harness.emulator import Emulator
 from tests.support.aws import Aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager.type_defs import TagTypeDef
 
 FIXTURES: Final = Path(__file__).resolve().parents[1] / "fixtures"
 SEED: Final = 1812
@@ -120,17 +123,21 @@ def rebuild(
             Name=record["Name"],
             KmsKeyId=record["KmsKeyId"],
             Description=record["Description"],
-            Tags=record["Tags"] if tags is None else tags,
+            Tags=cast("list[TagTypeDef]", record["Tags"] if tags is None else tags),
             SecretString=document(first),
             ClientRequestToken=first,
         )["ARN"]
     )
     for version in rest:
         stages = record["Versions"][version]["Stages"]
-        options = {"VersionStages": ["AWSPENDING"]} if stages in (["AWSPENDING"], []) else {}
-        aws.secretsmanager.put_secret_value(
-            SecretId=arn, SecretString=document(version), ClientRequestToken=version, **options
-        )
+        if stages in (["AWSPENDING"], []):
+            aws.secretsmanager.put_secret_value(
+                SecretId=arn, SecretString=document(version), ClientRequestToken=version, VersionStages=["AWSPENDING"]
+            )
+        else:
+            aws.secretsmanager.put_secret_value(
+                SecretId=arn, SecretString=document(version), ClientRequestToken=version
+            )
         if not stages:
             aws.secretsmanager.update_secret_version_stage(
                 SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version
