@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
 from ..aws.kms import Kms
@@ -33,6 +33,9 @@ from .envelope import (
 )
 from .resource import ProviderResource
 from .response import ResponseDestinations, build_body, deliver, request_key
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
@@ -126,14 +129,14 @@ class _Request:
         self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id)
         self.progress = Progress()
         self.resource = ProviderResource(
+            envelope,
             create=self.create,
             update=self.update,
             delete=self.delete,
             failure_physical_id=self.failure_physical_id,
             deliver=_deliver,
-            request_type=envelope.request_type,
-            deadline_margin_s=TIMING.deadline_margin_s,
-            service_timeout_s=service_timeout(envelope.properties),
+            margin_s=TIMING.deadline_margin_s,
+            cloudformation_waits_s=service_timeout(envelope.properties),
             init_failure_reason=_INIT_FAILURE if service is None else None,
         )
 
@@ -182,13 +185,13 @@ class _Request:
         self.resource.Data, self.resource.NoEcho = response_data(result)
         return result.outcome.arn
 
-    def create(self, event: dict[str, Any], context: Any) -> str:
+    def create(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
         return self._answer(
             self._guarded(lambda: service.create(self.identity, self.envelope.properties, self.progress))
         )
 
-    def update(self, event: dict[str, Any], context: Any) -> str:
+    def update(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
         envelope = self.envelope
         physical_id = self._answer(
@@ -215,7 +218,7 @@ class _Request:
         except Exception:  # noqa: BLE001 - the FAILED answer matters more; the log says what is left
             logger.exception("could not remove the secret a failed update created", extra={"secret_arn": created})
 
-    def delete(self, event: dict[str, Any], context: Any) -> str:
+    def delete(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
         self._guarded(lambda: service.delete(self.identity, self.envelope.physical_id, self.envelope.properties))
         return self.envelope.physical_id
@@ -259,7 +262,7 @@ def _answer_unprocessed(event: object, problem: str) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-def lambda_handler(event: dict[str, Any], context: Any) -> None:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     url = response_url_of(event)
     if url and _DESTINATIONS.refuses(url, request_key(event)):
         # Not CloudFormation's response bucket, or a genuine URL of another request (relayed):
@@ -268,7 +271,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> None:
         return
     problem = envelope_problem(event)
     if problem is None:
-        problem = destination_problem(event, getattr(context, "invoked_function_arn", None))
+        problem = destination_problem(event, context.invoked_function_arn)
     if problem is not None:
         _answer_unprocessed(event, problem)
         return
