@@ -73,7 +73,7 @@ class Recorder:
             deliver=self.deliver,
             margin_s=margin_s,
             cloudformation_waits_s=cloudformation_waits_s,
-            init_failure_reason=init_failure,
+            refusal=init_failure,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
@@ -20,10 +21,10 @@ from ..errors import InvalidPropertiesError, ProviderConfigurationError, Provide
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
-from ..plan.properties import service_timeout
 from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
+from .deadline import DEFAULT_SERVICE_TIMEOUT_S, SERVICE_TIMEOUT_PROBLEM, cloudformation_wait, service_timeout
 from .envelope import (
     Envelope,
     destination_problem,
@@ -120,6 +121,24 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
     return data, False
 
 
+def _cloudformation_waits(envelope: Envelope) -> tuple[float | None, str | None]:
+    """How long CloudFormation still waits for the answer, and why the request must be refused
+    without running (``None``: it may run). A stale request is logged and counted as FAILED."""
+    timeout_s = service_timeout(envelope.properties)
+    if timeout_s is None:
+        if envelope.request_type != "Delete":
+            return None, SERVICE_TIMEOUT_PROBLEM
+        timeout_s = DEFAULT_SERVICE_TIMEOUT_S  # a Delete is never refused for its properties
+    wait = cloudformation_wait(envelope.response_url, timeout_s, datetime.now(UTC))
+    if not wait.stale(TIMING.deadline_margin_s):
+        return wait.seconds_left, None
+    logger.warning(
+        "stale request: CloudFormation stopped waiting for it; nothing done",
+        extra={"age_s": wait.age_s, "service_timeout_s": timeout_s, "seconds_left": wait.seconds_left},
+    )
+    return wait.seconds_left, wait.reason()
+
+
 class _Request:
     """One invocation: binds the service to crhelper's callbacks and remembers progress."""
 
@@ -128,6 +147,10 @@ class _Request:
         self.envelope = envelope
         self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id)
         self.progress = Progress()
+        waits_s, refusal = _cloudformation_waits(envelope)
+        self.refused = refusal is not None
+        if service is None:
+            refusal = refusal or _INIT_FAILURE or "Provider is not initialised"
         self.resource = ProviderResource(
             envelope,
             create=self.create,
@@ -136,8 +159,8 @@ class _Request:
             failure_physical_id=self.failure_physical_id,
             deliver=_deliver,
             margin_s=TIMING.deadline_margin_s,
-            cloudformation_waits_s=service_timeout(envelope.properties),
-            init_failure_reason=_INIT_FAILURE if service is None else None,
+            cloudformation_waits_s=waits_s,
+            refusal=refusal,
         )
 
     def failure_physical_id(self) -> str:
@@ -150,7 +173,7 @@ class _Request:
         """
         if self.envelope.request_type != "Create":
             return self.envelope.physical_id
-        if self.progress.adopting:
+        if self.refused or self.progress.adopting:
             return self._not_created()
         current = self.progress.current_secret()
         if current:

@@ -60,8 +60,10 @@ class ProviderResource(CfnResource):
         deliver: Deliver,
         margin_s: float,
         cloudformation_waits_s: float | None = None,
-        init_failure_reason: str | None = None,
+        refusal: str | None = None,
     ) -> None:
+        """``refusal``: answer FAILED with it and run nothing (the provider could not start, or
+        CloudFormation stopped waiting); crhelper's init-failure path does exactly that."""
         super().__init__(json_logging=False, log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
         self.create(create)
         self.update(update)
@@ -71,9 +73,9 @@ class ProviderResource(CfnResource):
         self._deliver = deliver
         self._margin_s = margin_s
         self._cloudformation_waits_s = cloudformation_waits_s
-        self._init_failure_reason = init_failure_reason
-        if init_failure_reason is not None:
-            self.init_failure(ProviderConfigurationError(init_failure_reason))
+        self._refusal_before_running = refusal
+        if refusal is not None:
+            self.init_failure(ProviderConfigurationError(refusal))
         self._refusal: str | None = None
         self._answer_lock = threading.Lock()
         self._sent = False
@@ -125,8 +127,8 @@ class ProviderResource(CfnResource):
             return
         if status is None and self._refusal is not None:
             safe_reason = self._refusal
-        elif self._init_failure_reason is not None:
-            safe_reason = self._init_failure_reason
+        elif self._refusal_before_running is not None:
+            safe_reason = self._refusal_before_running
         elif threading.current_thread() is getattr(self, "_timer", None):  # crhelper's timer
             safe_reason = OUT_OF_TIME
         else:  # an exception escaped a request function or crhelper itself
