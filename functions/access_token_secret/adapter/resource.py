@@ -103,7 +103,10 @@ class ProviderResource(CfnResource):
         self.Reason = reason
 
     def __call__(self, event: dict[str, Any], context: LambdaContext) -> None:
-        """crhelper's cycle, inside the provider's deadline timer."""
+        """crhelper's cycle, inside the provider's deadline timer (none for a refusal: nothing runs)."""
+        if self._refusal_before_running is not None:
+            super().__call__(event, context)
+            return
         remaining_s = context.get_remaining_time_in_millis() / 1000.0
         if self._cloudformation_waits_s is not None:
             remaining_s = min(remaining_s, self._cloudformation_waits_s)
