@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from crhelper import FAILED, CfnResource
 
-from ..errors import ProviderConfigurationError, internal_error_reason
+from ..errors import internal_error_reason
 from ..logs import count_outcome, logger
 from .response import build_body
 
@@ -75,8 +75,8 @@ class ProviderResource(CfnResource):
         self._cloudformation_waits_s = cloudformation_waits_s
         self._refusal_before_running = refusal
         if refusal is not None:
-            self.init_failure(ProviderConfigurationError(refusal))
-        self._refusal: str | None = None
+            self.init_failure(refusal)
+        self._failure_reason: str | None = None
         self._answer_lock = threading.Lock()
         self._sent = False
 
@@ -98,7 +98,7 @@ class ProviderResource(CfnResource):
     def fail(self, reason: str) -> None:
         """Called by the request functions: the answer will be FAILED with ``reason``, which
         must be safe to show."""
-        self._refusal = reason
+        self._failure_reason = reason
         self.Status = FAILED
         self.Reason = reason
 
@@ -128,8 +128,8 @@ class ProviderResource(CfnResource):
         if status is None and self.Status != FAILED:
             self._respond(str(self.Status), "", str(self.PhysicalResourceId))
             return
-        if status is None and self._refusal is not None:
-            safe_reason = self._refusal
+        if status is None and self._failure_reason is not None:
+            safe_reason = self._failure_reason
         elif self._refusal_before_running is not None:
             safe_reason = self._refusal_before_running
         elif threading.current_thread() is getattr(self, "_timer", None):  # crhelper's timer
