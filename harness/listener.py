@@ -4,12 +4,14 @@ S3 URL does: PUT only, the signed-for empty Content-Type only, at most 4,096 byt
 from __future__ import annotations
 
 import json
+import math
 import ssl
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,6 +20,16 @@ from .certs import TlsFiles
 from .loopback import LoopbackServer
 
 MAX_BODY = 4096
+# CloudFormation's pre-signed response URLs are valid for 7,199 or 7,200 seconds (both seen in
+# published events; the Knowledge Center's sample and CloudFormation's own cn-north-1 sample).
+URL_VALIDITY_S = 7199
+ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # the documentation's example key ID
+
+
+def wall_clock() -> datetime:
+    """Now, rounded up to the whole second: ``X-Amz-Date`` has seconds, and an event must never
+    look older than the test meant (a signing time up to a second ahead counts as now)."""
+    return datetime.fromtimestamp(math.ceil(time.time()), UTC)
 
 
 def response_path(stack_id: str, logical_id: str, request_id: str) -> str:
@@ -103,22 +115,40 @@ class ResponseListener(LoopbackServer[_Server]):
         context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
         super().__init__(_Server, _Handler, tls=context)
         self._server.store = _Store()
+        self.clock: Callable[[], datetime] = wall_clock  # when the URLs it hands out are signed
 
     @property
     def store(self) -> _Store:
         return self._server.store
 
-    def new_url(self, stack_id: str, logical_id: str, request_id: str) -> str:
-        """A pre-signed-style URL on this listener for that request (its key names it)."""
-        signature = uuid.uuid4().hex
+    def new_url(
+        self, stack_id: str, logical_id: str, request_id: str, *, signed_at: datetime | None = None, region: str = ""
+    ) -> str:
+        """A URL on this listener for that request (its key names it), shaped as CloudFormation's
+        SigV4 pre-signed URL: signed at ``signed_at`` (default: :attr:`clock`'s now), valid for
+        :data:`URL_VALIDITY_S` (the signature itself is random: nothing checks it)."""
+        signed = (signed_at or self.clock()).astimezone(UTC)
+        region = region or (stack_id.split(":")[3] if stack_id.count(":") >= 5 else "us-east-1")
+        credential = f"{ACCESS_KEY_ID}/{signed:%Y%m%d}/{region}/s3/aws4_request".replace("/", "%2F")
         return (
             f"{self.base_url}{response_path(stack_id, logical_id, request_id)}"
-            f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=7200&X-Amz-Signature={signature}"
+            f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={signed:%Y%m%dT%H%M%SZ}&X-Amz-SignedHeaders=host"
+            f"&X-Amz-Expires={URL_VALIDITY_S}&X-Amz-Credential={credential}"
+            f"&X-Amz-Signature={uuid.uuid4().hex}{uuid.uuid4().hex}"
         )
 
-    def url_for(self, event: Mapping[str, Any]) -> str:
+    def new_sigv2_url(self, stack_id: str, logical_id: str, request_id: str, *, expires: datetime) -> str:
+        """The older SigV2 form (Lambda Developer Guide's sample event): only ``Expires`` says when."""
+        return (
+            f"{self.base_url}{response_path(stack_id, logical_id, request_id)}"
+            f"?AWSAccessKeyId={ACCESS_KEY_ID}&Expires={int(expires.timestamp())}&Signature={uuid.uuid4().hex}%3D"
+        )
+
+    def url_for(self, event: Mapping[str, Any], *, signed_at: datetime | None = None) -> str:
         """:meth:`new_url` for the request ``event`` describes."""
-        return self.new_url(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
+        return self.new_url(
+            str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]), signed_at=signed_at
+        )
 
     def responses_for(self, url: str) -> list[Received]:
         with self.store.condition:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -16,6 +16,10 @@ _FUNCTION_ARN = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:[^:]+"
 )
 NOT_ADDRESSED: Final = "Request not addressed to this provider"
+# Keys crhelper adds to the events of its polling mode, which it then trusts: CrHelperPoll routes
+# the request to a poll function (none is registered, so it would be answered SUCCESS with no
+# work), CrHelperData becomes the response's Data. This provider never polls.
+CRHELPER_KEYS: Final = ("CrHelperPoll", "CrHelperPermission", "CrHelperRule", "CrHelperData")
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,22 @@ def envelope_problem(event: object) -> str | None:
     """Why the event cannot be processed, in words fit for ``Reason``; ``None`` if it can."""
     if not isinstance(event, Mapping):
         return "Malformed request: the event is not a JSON object"
+    return next(_problems(event), None)
+
+
+def _problems(event: Mapping[str, object]) -> Iterator[str]:
+    """In order; each check may assume the ones before it passed (only the first is taken)."""
     missing = [name for name in _REQUIRED if not _text(event, name)]
     if missing:
-        return f"Malformed request: missing or empty {', '.join(missing)}"
+        yield f"Malformed request: missing or empty {', '.join(missing)}"
+    if any(key in event for key in CRHELPER_KEYS):
+        yield "Malformed request: it carries crhelper's polling keys, and this provider does not poll"
     if event["RequestType"] not in REQUEST_TYPES:
-        return "Malformed request: RequestType must be Create, Update or Delete"
+        yield "Malformed request: RequestType must be Create, Update or Delete"
     if event["RequestType"] != "Create" and not _text(event, "PhysicalResourceId"):
-        return f"Malformed request: {event['RequestType']} without PhysicalResourceId"
+        yield f"Malformed request: {event['RequestType']} without PhysicalResourceId"
     if not isinstance(event.get("ResourceProperties", {}), Mapping):
-        return "Malformed request: ResourceProperties must be an object"
-    return None
+        yield "Malformed request: ResourceProperties must be an object"
 
 
 def unqualified_function_arn(arn: str) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
 from ..aws.kms import Kms
@@ -20,10 +21,10 @@ from ..errors import InvalidPropertiesError, ProviderConfigurationError, Provide
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
-from ..plan.properties import service_timeout
 from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
+from .deadline import DEFAULT_SERVICE_TIMEOUT_S, SERVICE_TIMEOUT_PROBLEM, cloudformation_wait, service_timeout
 from .envelope import (
     Envelope,
     destination_problem,
@@ -33,6 +34,9 @@ from .envelope import (
 )
 from .resource import ProviderResource
 from .response import ResponseDestinations, build_body, deliver, request_key
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
@@ -117,6 +121,24 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
     return data, False
 
 
+def _cloudformation_waits(envelope: Envelope) -> tuple[float | None, str | None]:
+    """How long CloudFormation still waits for the answer, and why the request must be refused
+    without running (``None``: it may run). A stale request is logged and counted as FAILED."""
+    timeout_s = service_timeout(envelope.properties)
+    if timeout_s is None:
+        if envelope.request_type != "Delete":
+            return None, SERVICE_TIMEOUT_PROBLEM
+        timeout_s = DEFAULT_SERVICE_TIMEOUT_S  # a Delete is never refused for its properties
+    wait = cloudformation_wait(envelope.response_url, timeout_s, datetime.now(UTC))
+    if not wait.stale(TIMING.deadline_margin_s):
+        return wait.seconds_left, None
+    logger.warning(
+        "stale request: CloudFormation stopped waiting for it; nothing done",
+        extra={"age_s": wait.age_s, "service_timeout_s": timeout_s, "seconds_left": wait.seconds_left},
+    )
+    return wait.seconds_left, wait.reason()
+
+
 class _Request:
     """One invocation: binds the service to crhelper's callbacks and remembers progress."""
 
@@ -125,16 +147,20 @@ class _Request:
         self.envelope = envelope
         self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id)
         self.progress = Progress()
+        waits_s, refusal = _cloudformation_waits(envelope)
+        self.refused = refusal is not None
+        if service is None:
+            refusal = refusal or _INIT_FAILURE or "Provider is not initialised"
         self.resource = ProviderResource(
+            envelope,
             create=self.create,
             update=self.update,
             delete=self.delete,
             failure_physical_id=self.failure_physical_id,
             deliver=_deliver,
-            request_type=envelope.request_type,
-            deadline_margin_s=TIMING.deadline_margin_s,
-            service_timeout_s=service_timeout(envelope.properties),
-            init_failure_reason=_INIT_FAILURE if service is None else None,
+            margin_s=TIMING.deadline_margin_s,
+            cloudformation_waits_s=waits_s,
+            refusal=refusal,
         )
 
     def failure_physical_id(self) -> str:
@@ -147,7 +173,7 @@ class _Request:
         """
         if self.envelope.request_type != "Create":
             return self.envelope.physical_id
-        if self.progress.adopting:
+        if self.refused or self.progress.adopting:
             return self._not_created()
         current = self.progress.current_secret()
         if current:
@@ -182,13 +208,13 @@ class _Request:
         self.resource.Data, self.resource.NoEcho = response_data(result)
         return result.outcome.arn
 
-    def create(self, event: dict[str, Any], context: Any) -> str:
+    def create(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
         return self._answer(
             self._guarded(lambda: service.create(self.identity, self.envelope.properties, self.progress))
         )
 
-    def update(self, event: dict[str, Any], context: Any) -> str:
+    def update(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
         envelope = self.envelope
         physical_id = self._answer(
@@ -215,7 +241,7 @@ class _Request:
         except Exception:  # noqa: BLE001 - the FAILED answer matters more; the log says what is left
             logger.exception("could not remove the secret a failed update created", extra={"secret_arn": created})
 
-    def delete(self, event: dict[str, Any], context: Any) -> str:
+    def delete(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
         self._guarded(lambda: service.delete(self.identity, self.envelope.physical_id, self.envelope.properties))
         return self.envelope.physical_id
@@ -259,7 +285,7 @@ def _answer_unprocessed(event: object, problem: str) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-def lambda_handler(event: dict[str, Any], context: Any) -> None:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     url = response_url_of(event)
     if url and _DESTINATIONS.refuses(url, request_key(event)):
         # Not CloudFormation's response bucket, or a genuine URL of another request (relayed):
@@ -268,7 +294,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> None:
         return
     problem = envelope_problem(event)
     if problem is None:
-        problem = destination_problem(event, getattr(context, "invoked_function_arn", None))
+        problem = destination_problem(event, context.invoked_function_arn)
     if problem is not None:
         _answer_unprocessed(event, problem)
         return
