@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 
 from .clock import SimulatedClock
 from .loopback import LoopbackServer
-from .mediatailor import _action_matches, _listed, _statements
+from .mediatailor import _action_matches, _listed, _principal_matches, _statements
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -230,11 +230,21 @@ MEDIAPACKAGE_V2 = MediaPackageVersion(
 
 @dataclass(frozen=True)
 class CdnAuthorization:
-    """An endpoint's CDN authorization: the secrets it names and the role MediaPackage assumes."""
+    """An endpoint's CDN authorization: the secrets it names, the role MediaPackage assumes and,
+    for v2, the endpoint policy and the endpoint's ARN (the policy's ``Resource``)."""
 
     secret_arns: tuple[str, ...]
     trust_policy: Mapping[str, Any]
     role_policies: tuple[Mapping[str, Any], ...]
+    endpoint_policy: Mapping[str, Any] | None = None
+    endpoint_arn: str = ""
+
+
+# MediaPackage v2 UG, "Configure MediaPackage CDN authorization setup", step 4: the endpoint
+# policy's Allow for anyone carries this condition; it is true when the request's
+# X-MediaPackageV2-CDNIdentifier matches a secret of the CDN authorization configuration.
+CDN_AUTH_CONDITION_KEY = "mediapackagev2:RequestHasMatchingCdnAuthHeader"
+GET_OBJECT = "mediapackagev2:GetObject"
 
 
 @dataclass
@@ -281,6 +291,45 @@ class MediaPackage:
         name, authorization = self.version.name, self.authorization
         if authorization is None:
             return Answer(200, f"{name}: CDN authorization is off")
+        header = self._header_check(headers)
+        if self.version is MEDIAPACKAGE_V2:
+            return self._endpoint_policy_decides(header)
+        return header
+
+    def _endpoint_policy_decides(self, header: Answer) -> Answer:
+        """MediaPackage v2 authorizes GetObject with the endpoint policy (MediaPackage v2 UG,
+        "Origin endpoint authorization"); the CDN's request is unsigned, so only statements for
+        anyone (``Principal: "*"``) apply. The header check only sets the condition key
+        :data:`CDN_AUTH_CONDITION_KEY`: a public Allow without that condition serves a request
+        whatever header it carries. An explicit Deny wins (IAM User Guide, "Policy evaluation
+        logic")."""
+        authorization = self.authorization
+        assert authorization is not None
+        name = self.version.name
+        context = {CDN_AUTH_CONDITION_KEY.lower(): "true" if header.ok else "false"}
+        applying = [
+            s
+            for s in _statements(authorization.endpoint_policy or {})
+            if _principal_matches(s)
+            and _action_matches(s, GET_OBJECT)
+            and any(fnmatch.fnmatchcase(authorization.endpoint_arn, r) for r in _listed(s.get("Resource")))
+            and _conditions_hold(s.get("Condition"), context)
+        ]
+        if any(s.get("Effect") == "Deny" for s in applying):
+            return Answer(403, f"{name}: the endpoint policy denies GetObject")
+        allows = [s for s in applying if s.get("Effect") == "Allow"]
+        if not allows:
+            if header.ok:
+                return Answer(403, f"{name}: the endpoint policy allows anonymous GetObject to no one")
+            return header
+        if not header.ok:
+            return Answer(200, f"{name}: the endpoint policy lets anyone GetObject without {CDN_AUTH_CONDITION_KEY}")
+        return header
+
+    def _header_check(self, headers: Mapping[str, str]) -> Answer:
+        """Whether the CDN identifier header matches a secret as cached."""
+        name, authorization = self.version.name, self.authorization
+        assert authorization is not None
         # Every request is checked, manifests and segments alike (MediaPackage UG, "CDN
         # authorization": playback requests must include the header; a mismatch is a 403).
         sent = headers.get(self.version.header.lower())
@@ -369,6 +418,28 @@ class MediaPackage:
         policy = json.loads(text) if text else {}
         denies = [s for s in _statements(policy) if s.get("Effect") == "Deny"]
         return any(_action_matches(s, "secretsmanager:GetSecretValue") for s in denies)
+
+
+def _conditions_hold(condition: object, context: Mapping[str, str]) -> bool:
+    """IAM condition blocks: every operator and key must hold (IAM User Guide, "Condition
+    element"). Only ``Bool`` is evaluated here; any other operator raises, since guessing would
+    prove nothing. A key absent from the request's context does not match."""
+    if not condition:
+        return True
+    if not isinstance(condition, Mapping):
+        raise UnsupportedStatementError(f"Condition {condition!r}")
+    for operator, clauses in condition.items():
+        if operator != "Bool" or not isinstance(clauses, Mapping):
+            raise UnsupportedStatementError(f"condition operator {operator}")
+        for key, wanted in clauses.items():
+            found = context.get(str(key).lower())
+            if found is None or all(str(value).lower() != found for value in _listed_values(wanted)):
+                return False
+    return True
+
+
+def _listed_values(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _json_value(text: str, key: str) -> str | None:

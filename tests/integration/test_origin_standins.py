@@ -134,7 +134,7 @@ def test_mediapackage_refuses_a_viewer_whose_cdn_adds_no_header(
     arn = secret(aws, f"mediatailor/mp-{version.json_key}", version.json_key, TOKEN)
     trust, policies = role(read(arn), service=version.service)
     mediapackage = MediaPackage(version, aws.secretsmanager, clock)
-    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, endpoint_policy(CDN_AUTH), ENDPOINT))
     origin_server.gate = mediapackage
     bare, configured = Cdn(clock, origin_server.base_url), Cdn(clock, origin_server.base_url)
     bare.configure({})
@@ -145,6 +145,63 @@ def test_mediapackage_refuses_a_viewer_whose_cdn_adds_no_header(
 
     assert (refused.status, refused.cause) == (403, f"{version.name}: the request has no {version.header} header")
     assert served.ok, served
+
+
+ENDPOINT = "arn:aws:mediapackagev2:us-east-1:123456789012:channelGroup/g/channel/c/originEndpoint/e"
+
+
+def endpoint_policy(condition: dict[str, Any] | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "mediapackagev2:GetObject",
+        "Resource": ENDPOINT,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+CDN_AUTH = {"Bool": {"mediapackagev2:RequestHasMatchingCdnAuthHeader": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("policy", "without_header", "with_header"),
+    [
+        (endpoint_policy(CDN_AUTH), 403, 200),
+        (endpoint_policy(None), 200, 200),
+        ({"Statement": []}, 403, 403),
+    ],
+    ids=["with-the-condition", "public", "no-public-statement"],
+)
+def test_mediapackage_v2_decides_with_its_endpoint_policy(
+    aws: Aws, clock: SimulatedClock, policy: dict[str, Any], without_header: int, with_header: int
+) -> None:
+    """MediaPackage v2 UG, "Configure MediaPackage CDN authorization setup", step 4: CDN
+    authorization is enforced by the endpoint policy's condition; a public Allow serves anyone."""
+    arn = secret(aws, f"mediatailor/mp-policy-{without_header}-{with_header}", MEDIAPACKAGE_V2.json_key, TOKEN)
+    trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
+    mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, policy, ENDPOINT))
+    header = MEDIAPACKAGE_V2.header.lower()
+
+    bare = mediapackage("/out/v1/g/c/e/index.m3u8", {})
+    sent = mediapackage("/out/v1/g/c/e/index.m3u8", {header: TOKEN})
+
+    assert (bare.status, sent.status) == (without_header, with_header), (bare, sent)
+
+
+def test_an_endpoint_policy_condition_the_stand_in_cannot_evaluate_is_refused_loudly(
+    aws: Aws, clock: SimulatedClock
+) -> None:
+    arn = secret(aws, "mediatailor/mp-policy-ip", MEDIAPACKAGE_V2.json_key, TOKEN)
+    trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
+    policy = endpoint_policy({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}})
+    mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, policy, ENDPOINT))
+
+    with pytest.raises(UnsupportedStatementError):
+        mediapackage("/index.m3u8", {MEDIAPACKAGE_V2.header.lower(): TOKEN})
 
 
 def test_mediapackage_accepts_current_and_previous_but_never_pending(aws: Aws, clock: SimulatedClock) -> None:
@@ -167,7 +224,7 @@ def test_mediapackage_serves_from_its_cache_until_the_cache_time_has_passed(aws:
     arn = secret(aws, "mediatailor/mp-cache", "MediaPackageV2CDNIdentifier", "identifier-one")
     trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
     mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
-    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, endpoint_policy(CDN_AUTH), ENDPOINT))
     header = MEDIAPACKAGE_V2.header.lower()
     assert mediapackage("/i.m3u8", {header: "identifier-one"}).ok
 
