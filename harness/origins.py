@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -113,19 +114,43 @@ class UnsupportedStatementError(Exception):
     """The stand-in cannot evaluate this statement: it proves nothing about it, so it says so."""
 
 
-def _transform(value: str, transformations: list[Mapping[str, Any]]) -> str:
-    """WAF applies the text transformations to the request component, in priority order, before
-    it inspects it (WAF API reference, ``TextTransformation``)."""
-    for step in sorted(transformations, key=lambda t: int(t.get("Priority", 0))):
-        kind = step.get("Type")
-        if kind == "NONE":
+def _normalize_path(value: str) -> str:
+    """WAF API reference, ``TextTransformation``, NORMALIZE_PATH: "Remove multiple slashes,
+    directory self-references, and directory back-references that are not at the beginning of
+    the input from an input string." A back-reference at the beginning stays; a trailing ``.``
+    segment goes with its slash (the stand-in's reading: WAF gives no example)."""
+    kept: list[str] = []
+    for segment in re.sub("/{2,}", "/", value).split("/"):
+        if segment == ".":
             continue
-        if kind == "LOWERCASE":
-            value = value.lower()
-        elif kind == "URL_DECODE":
-            value = unquote(value)
-        else:
+        if segment == ".." and kept and kept[-1] not in ("", ".."):
+            kept.pop()
+            continue
+        kept.append(segment)
+    return "/".join(kept)
+
+
+# WAF API reference, ``TextTransformation`` (Type): each as documented. URL_DECODE decodes
+# %xx escapes ("Decode a URL-encoded value"), not ``+``; NORMALIZE_PATH_WIN first turns
+# backslashes into slashes. Any other type raises: the stand-in would be guessing.
+TRANSFORMATIONS: dict[str, Callable[[str], str]] = {
+    "NONE": lambda value: value,
+    "LOWERCASE": str.lower,
+    "URL_DECODE": unquote,
+    "NORMALIZE_PATH": _normalize_path,
+    "NORMALIZE_PATH_WIN": lambda value: _normalize_path(value.replace("\\", "/")),
+    "COMPRESS_WHITE_SPACE": lambda value: re.sub(r"[ \t\n\r\f\v]+", " ", value),
+}
+
+
+def _transform(value: str, transformations: list[Mapping[str, Any]]) -> str:
+    """WAF applies the text transformations to the request component, in priority order (lowest
+    first), before it inspects it (WAF API reference, ``TextTransformation``)."""
+    for step in sorted(transformations, key=lambda t: int(t.get("Priority", 0))):
+        kind = str(step.get("Type"))
+        if kind not in TRANSFORMATIONS:
             raise UnsupportedStatementError(f"text transformation {kind}")
+        value = TRANSFORMATIONS[kind](value)
     return value
 
 

@@ -103,6 +103,32 @@ def test_and_or_not_and_a_missing_header() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("types", "raw", "seen"),
+    [
+        (["URL_DECODE"], "/vod/index.m3u%38", "/vod/index.m3u8"),
+        (["URL_DECODE"], "/a+b%20c", "/a+b c"),
+        (["LOWERCASE", "URL_DECODE"], "/A%2E", "/a."),
+        (["NORMALIZE_PATH"], "//vod/./a/../index.m3u8", "/vod/index.m3u8"),
+        (["NORMALIZE_PATH"], "/../etc/x", "/../etc/x"),
+        (["NORMALIZE_PATH"], "/vod/index.m3u8/x/..", "/vod/index.m3u8"),
+        (["NORMALIZE_PATH_WIN"], "\\vod\\index.m3u8", "/vod/index.m3u8"),
+        (["URL_DECODE", "NORMALIZE_PATH", "LOWERCASE"], "/VOD/%2e/index.M3U%38", "/vod/index.m3u8"),
+    ],
+)
+def test_text_transformations_apply_in_priority_order_as_waf_documents(types: list[str], raw: str, seen: str) -> None:
+    transformations = [{"Priority": priority, "Type": kind} for priority, kind in enumerate(types)]
+    statement = byte_match({"UriPath": {}}, "EXACTLY", seen)
+    statement["ByteMatchStatement"]["TextTransformations"] = list(reversed(transformations))
+
+    assert not header_rule(statement)(raw, {}).ok, f"{types} turn {raw!r} into {seen!r}"
+
+
+def test_a_text_transformation_the_stand_in_does_not_know_is_refused_loudly() -> None:
+    with pytest.raises(UnsupportedStatementError):
+        header_rule(byte_match({"UriPath": {}}, "EXACTLY", "/x", "BASE64_DECODE"))("/x", {})
+
+
 def test_a_statement_the_stand_in_cannot_evaluate_is_refused_loudly() -> None:
     with pytest.raises(UnsupportedStatementError):
         header_rule({"RegexMatchStatement": {}})("/index.m3u8", {})
