@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .clock import SimulatedClock
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
 from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
-from .origins import Answer, OriginServer, WafRuleGroup
+from .origins import Answer, OriginServer, PropagatingRuleGroup, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ class ExampleStack(Dependents):
     # OriginServer) then decides every request with that rule group's resolved statements.
     origin_rule: str | None = None
     rule: Mapping[str, Any] | None = None
+    # The simulated clock the WAF rule group propagates on (and the CDN deploys on).
+    clock: SimulatedClock = field(default_factory=SimulatedClock)
+    waf: PropagatingRuleGroup | None = None
     # A CDN in front of the origin: each check then also plays a viewer's segment request.
     cdn: Cdn | None = None
     # The custom resource's last answer, while CloudFormation works on its dependents.
@@ -94,6 +98,7 @@ class ExampleStack(Dependents):
         *,
         template: Path = EXAMPLE,
         origin_rule: str | None = None,
+        clock: SimulatedClock | None = None,
     ) -> ExampleStack:
         """The example's ``AccessTokenKey``, made in the emulator with the example's key policy."""
         example = cls(
@@ -104,6 +109,7 @@ class ExampleStack(Dependents):
             {**parameters, "OriginUrl": origin.base_url},
             template=template,
             origin_rule=origin_rule,
+            clock=clock or SimulatedClock(),
         )
         example.key_arn = example.new_key()
         return example
@@ -210,8 +216,26 @@ class ExampleStack(Dependents):
         if properties == self.rule:
             return
         self.rule = properties
-        self.origin.gate = WafRuleGroup(properties)
+        if self.waf is None:
+            self.waf = PropagatingRuleGroup(self.clock)
+            self.origin.gate = self.waf
+        self.waf.update(WafRuleGroup(properties))
         self._check(label)
+
+    def wait(self, seconds: float, *, tick: float = 60.0) -> None:
+        """Let time pass on the simulated clock, MediaTailor fetching at every tick."""
+        waited = 0.0
+        while waited < seconds:
+            step = min(tick, seconds - waited)
+            self.clock.advance(step)
+            waited += step
+            self._check(f"waiting ({self.clock})")
+
+    def wait_for_waf(self) -> None:
+        """The documented worst case since the rule group's last update (the demo's wait)."""
+        if self.waf is not None and self.waf.versions:
+            changed_at = self.waf.versions[-1][0]
+            self.wait(max(0.0, changed_at + self.waf.propagation_seconds - self.clock.now))
 
     def _vod_path(self) -> str:
         properties = resource_properties(self.template, "VodSource", self.parameters)

@@ -216,6 +216,47 @@ class WafRuleGroup:
         return Answer(200, "no WAF rule blocked it (the web ACL's default action is Allow)")
 
 
+# WAF Developer Guide, "Temporary inconsistencies during updates": a change to a rule group or a
+# web ACL takes "from a few seconds to a number of minutes" to propagate, and AWS documents no
+# maximum. The examples, their docs and this stand-in take 5 minutes as the worst case.
+WAF_PROPAGATION_SECONDS = 300.0
+
+
+@dataclass
+class PropagatingRuleGroup:
+    """A rule group as the web ACL applies it while updates propagate, on the simulated clock.
+    In the worst case no edge has a change until ``propagation_seconds`` have passed, so a
+    request is judged by the newest version that old; before the first version is that old,
+    the rule group is not in effect and nothing is blocked."""
+
+    clock: SimulatedClock
+    propagation_seconds: float = WAF_PROPAGATION_SECONDS
+    versions: list[tuple[float, WafRuleGroup]] = field(default_factory=list)
+
+    def update(self, rule_group: WafRuleGroup) -> None:
+        """CreateRuleGroup or UpdateRuleGroup returned: the change starts to propagate."""
+        self.versions.append((self.clock.now, rule_group))
+
+    def _settled(self) -> int:
+        """How many versions have had the propagation time."""
+        return sum(1 for at, _ in self.versions if self.clock.now >= at + self.propagation_seconds)
+
+    @property
+    def propagating(self) -> bool:
+        return self._settled() < len(self.versions)
+
+    def __call__(self, path: str, headers: Mapping[str, str]) -> Answer:
+        settled = self._settled()
+        if settled == 0:
+            return Answer(200, "the WAF rule group is not in effect yet (still propagating)")
+        answer = self.versions[settled - 1][1](path, headers)
+        if settled < len(self.versions):
+            minutes = int(self.propagation_seconds // 60)
+            cause = f"{answer.cause}, as before its last update (WAF propagates for {minutes} min)"
+            return Answer(answer.status, cause)
+        return answer
+
+
 # MediaPackage CDN authorization ---------------------------------------------------------------
 
 

@@ -84,6 +84,7 @@ def waf_example(
         {"DeployerPrincipalArn": DEPLOYER},
         template=STAGED_EXAMPLE,
         origin_rule="OriginTokenCheck",
+        clock=clock,
     )
     example.cdn = Cdn(clock, origin_server.base_url)
     example.cdn.configure({})

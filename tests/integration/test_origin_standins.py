@@ -297,6 +297,7 @@ def test_the_waf_example_plays_through_key_change_rename_json_key_rollbacks_and_
 ) -> None:
     example = waf_example
     arn = example.create(example.custom_properties())[0].physical_id
+    example.wait_for_waf()
     new_key = example.new_key()
 
     keyed = example.update(example.custom_properties(KmsKeyId=new_key))
