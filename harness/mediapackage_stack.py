@@ -101,6 +101,7 @@ class MediaPackageExample(Dependents):
                 "mediapackagev2", f"channelGroup/live/channel/channel/originEndpoint/{endpoint_id}"
             )
         self.attributes["Distribution.DomainName"] = "d111111abcdef8.cloudfront.net"
+        self.attributes["MediaPackageSecretsRole.Arn"] = make_arn("iam", f"role/{self.stack.name}-secrets", region="")
         if not self.key_arn:
             self.key_arn = self.new_key()
         self.attributes["CdnIdentifierKey.Arn"] = self.key_arn
@@ -196,9 +197,20 @@ class MediaPackageExample(Dependents):
         self._deployed[name] = value
         return True
 
+    def _role_policies(self, role: dict[str, Any]) -> tuple[Any, ...]:
+        """The role's inline policies and every AWS::IAM::Policy of the template attached to it."""
+        inline = [p["PolicyDocument"] for p in role.get("Policies", [])]
+        attached = [
+            self._resolved(logical_id)["PolicyDocument"]
+            for logical_id, resource in load_template(self.template)["Resources"].items()
+            if resource["Type"] == "AWS::IAM::Policy"
+            and {"Ref": "MediaPackageSecretsRole"} in resource["Properties"].get("Roles", [])
+        ]
+        return tuple(inline + attached)
+
     def _put_dependents(self, prefix: str) -> None:
         role = self._resolved("MediaPackageSecretsRole")
-        trust, policies = role["AssumeRolePolicyDocument"], tuple(p["PolicyDocument"] for p in role["Policies"])
+        trust, policies = role["AssumeRolePolicyDocument"], self._role_policies(role)
         current = self.mediapackage.authorization
         if self._changed("MediaPackageSecretsRole", role):
             # The endpoint keeps its secrets (and v2 its policy) while only the role changes.
@@ -235,7 +247,7 @@ class MediaPackageExample(Dependents):
         """What the endpoint (v1) or the endpoint policy (v2, with its policy document) says."""
         if self.version is MEDIAPACKAGE_V1:
             arn = self._resolved("Endpoint")["Authorization"]["CdnIdentifierSecret"]
-            return CdnAuthorization((arn,), trust, policies)
+            return CdnAuthorization((arn,), trust, policies, role_arn=self.attributes["MediaPackageSecretsRole.Arn"])
         resolved = self._resolved("EndpointPolicy")
         arns = tuple(resolved["CdnAuthConfiguration"]["CdnIdentifierSecretArns"])
         return CdnAuthorization(arns, trust, policies, resolved["Policy"], self.attributes["Endpoint.Arn"])

@@ -304,6 +304,7 @@ class CdnAuthorization:
     role_policies: tuple[Mapping[str, Any], ...]
     endpoint_policy: Mapping[str, Any] | None = None
     endpoint_arn: str = ""
+    role_arn: str = ""
 
 
 # MediaPackage v2 UG, "Configure MediaPackage CDN authorization setup", step 4: the endpoint
@@ -466,6 +467,12 @@ class MediaPackage:
         short = f"...{arn[-12:]}"
         if not trusted or not _allows(authorization.role_policies, "secretsmanager:GetSecretValue", arn):
             return f"the role does not let {service} call GetSecretValue on {short} (trust or policy)"
+        if self.version is MEDIAPACKAGE_V1 and authorization.role_arn:
+            # MediaPackage v1 UG, "Secrets Manager access for CDN authorization": the role's
+            # policy also allows iam:GetRole and iam:PassRole on the role itself.
+            for action in ("iam:GetRole", "iam:PassRole"):
+                if not _allows(authorization.role_policies, action, authorization.role_arn):
+                    return f"the role's policies do not allow {action} on the role itself"
         try:
             described = self.secretsmanager.describe_secret(SecretId=arn)
         except ClientError:
