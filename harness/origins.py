@@ -457,22 +457,10 @@ class MediaPackage:
         "Policy evaluation logic")."""
         authorization = self.authorization
         assert authorization is not None
-        service = self.version.service
-        trusted = any(
-            s.get("Effect") == "Allow"
-            and service in _listed((s.get("Principal") or {}).get("Service"))
-            and _action_matches(s, "sts:AssumeRole")
-            for s in _statements(authorization.trust_policy)
-        )
         short = f"...{arn[-12:]}"
-        if not trusted or not _allows(authorization.role_policies, "secretsmanager:GetSecretValue", arn):
-            return f"the role does not let {service} call GetSecretValue on {short} (trust or policy)"
-        if self.version is MEDIAPACKAGE_V1 and authorization.role_arn:
-            # MediaPackage v1 UG, "Secrets Manager access for CDN authorization": the role's
-            # policy also allows iam:GetRole and iam:PassRole on the role itself.
-            for action in ("iam:GetRole", "iam:PassRole"):
-                if not _allows(authorization.role_policies, action, authorization.role_arn):
-                    return f"the role's policies do not allow {action} on the role itself"
+        problem = self._role_problem(arn)
+        if problem:
+            return problem
         try:
             described = self.secretsmanager.describe_secret(SecretId=arn)
         except ClientError:
@@ -484,6 +472,27 @@ class MediaPackage:
             return "the role may not call kms:Decrypt on the secret's key"
         if self._resource_policy_denies(arn):
             return "the secret's resource policy denies GetSecretValue"
+        return ""
+
+    def _role_problem(self, arn: str) -> str:
+        """The role trusts the service and may read the secret; for v1 its policy also allows
+        iam:GetRole and iam:PassRole on the role itself (MediaPackage v1 UG, "Secrets Manager
+        access for CDN authorization"). The first problem, or ""."""
+        authorization = self.authorization
+        assert authorization is not None
+        service = self.version.service
+        trusted = any(
+            s.get("Effect") == "Allow"
+            and service in _listed((s.get("Principal") or {}).get("Service"))
+            and _action_matches(s, "sts:AssumeRole")
+            for s in _statements(authorization.trust_policy)
+        )
+        if not trusted or not _allows(authorization.role_policies, "secretsmanager:GetSecretValue", arn):
+            return f"the role does not let {service} call GetSecretValue on ...{arn[-12:]} (trust or policy)"
+        if self.version is MEDIAPACKAGE_V1 and authorization.role_arn:
+            for action in ("iam:GetRole", "iam:PassRole"):
+                if not _allows(authorization.role_policies, action, authorization.role_arn):
+                    return f"the role's policies do not allow {action} on the role itself"
         return ""
 
     def _resource_policy_denies(self, arn: str) -> bool:
