@@ -231,3 +231,32 @@ def test_the_waf_rule_refuses_an_encoded_manifest_path_without_a_token_and_serve
 
     assert (without.status, with_token.status) == (403, 200), (without, with_token)
     assert rule("/vod/sample/segment-00001.ts", {}).ok, "segments still pass without a token"
+
+
+def test_the_web_acl_example_checks_with_the_very_rule_of_the_staged_example() -> None:
+    """Two copies of one rule would drift; the web ACL example is the staged one's rule group put
+    in front of CloudFront, so its rules must stay equal."""
+
+    def rules(template: str) -> object:
+        return load_template(EXAMPLES / template)["Resources"]["OriginTokenCheck"]["Properties"]["Rules"]
+
+    assert rules("waf-web-acl-cloudfront.yaml") == rules("staged-rotation-origin-check.yaml")
+
+
+def test_the_web_acl_example_puts_the_rule_group_on_the_distribution_and_locks_the_bucket_to_it() -> None:
+    resources = load_template(EXAMPLES / "waf-web-acl-cloudfront.yaml")["Resources"]
+    acl = resources["WebAcl"]["Properties"]
+    distribution = resources["Distribution"]["Properties"]["DistributionConfig"]
+    bucket_policy = resources["ContentBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    assert acl["Scope"] == resources["OriginTokenCheck"]["Properties"]["Scope"] == "CLOUDFRONT"
+    assert acl["Rules"][0]["Statement"]["RuleGroupReferenceStatement"]["Arn"] == {
+        "Fn::GetAtt": ["OriginTokenCheck", "Arn"]
+    }
+    assert acl["Rules"][0]["OverrideAction"] == {"None": {}}, "Count would let every request through"
+    assert distribution["WebACLId"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
+    assert distribution["Origins"][0]["OriginAccessControlId"] == {"Fn::GetAtt": ["OriginAccessControl", "Id"]}
+    allows = [s for s in bucket_policy if s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in allows] == [{"Service": "cloudfront.amazonaws.com"}]
+    assert "AWS:SourceArn" in allows[0]["Condition"]["StringEquals"]
+    assert all(resources["ContentBucket"]["Properties"]["PublicAccessBlockConfiguration"].values())
