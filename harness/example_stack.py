@@ -29,7 +29,7 @@ from .clock import SimulatedClock
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
 from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
-from .origins import Answer, OriginServer, PropagatingRuleGroup, WafRuleGroup
+from .origins import Answer, Gate, OriginServer, PropagatingRuleGroup, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
 
 if TYPE_CHECKING:
@@ -81,6 +81,12 @@ class ExampleStack(Dependents):
     # The simulated clock the WAF rule group propagates on (and the CDN deploys on).
     clock: SimulatedClock = field(default_factory=SimulatedClock)
     waf: PropagatingRuleGroup | None = None
+    # What stands between MediaTailor and the rule group, built once the rule group exists (a
+    # CloudFront distribution with a web ACL, harness/cloudfront.py); by default the origin
+    # itself is behind the rule group.
+    gate_for: Callable[[PropagatingRuleGroup], Gate] | None = None
+    # Attribute values of the template's other resources (a distribution's domain name).
+    attributes: dict[str, Any] = field(default_factory=dict)
     # A CDN in front of the origin: each check then also plays a viewer's segment request.
     cdn: Cdn | None = None
     # The custom resource's last answer, while CloudFormation works on its dependents.
@@ -189,7 +195,7 @@ class ExampleStack(Dependents):
 
     def _put_source_location(self, data: Mapping[str, str], label: str) -> None:
         """Create or update the source location, only when a value it references changed."""
-        attributes = {f"{CUSTOM}.{name}": value for name, value in data.items()}
+        attributes = {**self.attributes, **{f"{CUSTOM}.{name}": value for name, value in data.items()}}
         properties = resource_properties(self.template, "SourceLocation", self.parameters, attributes)
         config = properties["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
         wanted = SourceLocation(
@@ -211,14 +217,14 @@ class ExampleStack(Dependents):
         if self.origin_rule is None:
             return
         assert isinstance(self.origin, OriginServer), "a WAF rule group guards an OriginServer"
-        attributes = {f"{CUSTOM}.{name}": value for name, value in data.items()}
+        attributes = {**self.attributes, **{f"{CUSTOM}.{name}": value for name, value in data.items()}}
         properties = resource_properties(self.template, self.origin_rule, self.parameters, attributes)
         if properties == self.rule:
             return
         self.rule = properties
         if self.waf is None:
             self.waf = PropagatingRuleGroup(self.clock)
-            self.origin.gate = self.waf
+            self.origin.gate = self.gate_for(self.waf) if self.gate_for is not None else self.waf
         self.waf.update(WafRuleGroup(properties))
         self._check(label)
 
