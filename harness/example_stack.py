@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .clock import SimulatedClock
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
-from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
+from .mediatailor import Fetch, MediaTailor, SourceLocation
 from .origins import Answer, Gate, OriginServer, PropagatingRuleGroup, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
 
@@ -62,7 +62,7 @@ class Check:
 class ExampleStack(Dependents):
     stack: Stack
     mediatailor: MediaTailor
-    origin: Origin | OriginServer
+    origin: OriginServer
     kms: KMSClient
     parameters: dict[str, str]
     key_arn: str = ""
@@ -98,7 +98,7 @@ class ExampleStack(Dependents):
         cls,
         stack: Stack,
         mediatailor: MediaTailor,
-        origin: Origin | OriginServer,
+        origin: OriginServer,
         kms: KMSClient,
         parameters: Mapping[str, str],
         *,
@@ -226,6 +226,10 @@ class ExampleStack(Dependents):
             self.waf = PropagatingRuleGroup(self.clock)
             self.origin.gate = self.gate_for(self.waf) if self.gate_for is not None else self.waf
         self.waf.update(WafRuleGroup(properties))
+        self._check(label)
+
+    def check_now(self, label: str) -> None:
+        """A fetch now, outside any resource operation (an operator changed the origin)."""
         self._check(label)
 
     def wait(self, seconds: float, *, tick: float = 60.0) -> None:

@@ -18,7 +18,7 @@ import fnmatch
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -105,6 +105,36 @@ class OriginServer(LoopbackServer[_Server]):
             answer = self.gate(path, headers)
             self.seen.append((path, tuple(sorted(headers)), answer.status))
         return answer
+
+    def accept(self, *, header_names: Iterable[str], tokens: Iterable[str]) -> None:
+        """Check tokens itself, as an operator configures a self-managed origin (README)."""
+        with self._lock:
+            received = self.gate.received if isinstance(self.gate, TokenCheck) else []
+            self.gate = TokenCheck(frozenset(header_names), frozenset(tokens), received)
+
+    def last_token(self) -> str | None:
+        """The token of the last request that carried one (for assertions; never printed)."""
+        with self._lock:
+            received = self.gate.received if isinstance(self.gate, TokenCheck) else []
+            return received[-1] if received else None
+
+
+@dataclass
+class TokenCheck:
+    """A self-managed origin's own check: 200 only when a header it checks carries a token it
+    accepts, as a header check or a WAF rule in front of a real origin would. It keeps the tokens
+    it received, for assertions only."""
+
+    header_names: frozenset[str]
+    tokens: frozenset[str]
+    received: list[str] = field(default_factory=list)
+
+    def __call__(self, path: str, headers: Mapping[str, str]) -> Answer:
+        offered = [value for name in self.header_names if (value := headers.get(name.lower()))]
+        self.received.extend(offered)
+        if any(value in self.tokens for value in offered):
+            return Answer(200, "")
+        return Answer(403, "")
 
 
 # AWS WAF --------------------------------------------------------------------------------------
