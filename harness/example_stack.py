@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .clock import SimulatedClock
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
-from .mediatailor import Fetch, MediaTailor, Origin, SourceLocation
-from .origins import Answer, OriginServer, WafRuleGroup
+from .mediatailor import Fetch, MediaTailor, SourceLocation
+from .origins import Answer, Gate, OriginServer, PropagatingRuleGroup, WafRuleGroup
 from .templates import custom_resource_properties, resource_properties
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class Check:
 class ExampleStack(Dependents):
     stack: Stack
     mediatailor: MediaTailor
-    origin: Origin | OriginServer
+    origin: OriginServer
     kms: KMSClient
     parameters: dict[str, str]
     key_arn: str = ""
@@ -77,6 +78,15 @@ class ExampleStack(Dependents):
     # OriginServer) then decides every request with that rule group's resolved statements.
     origin_rule: str | None = None
     rule: Mapping[str, Any] | None = None
+    # The simulated clock the WAF rule group propagates on (and the CDN deploys on).
+    clock: SimulatedClock = field(default_factory=SimulatedClock)
+    waf: PropagatingRuleGroup | None = None
+    # What stands between MediaTailor and the rule group, built once the rule group exists (a
+    # CloudFront distribution with a web ACL, harness/cloudfront.py); by default the origin
+    # itself is behind the rule group.
+    gate_for: Callable[[PropagatingRuleGroup], Gate] | None = None
+    # Attribute values of the template's other resources (a distribution's domain name).
+    attributes: dict[str, Any] = field(default_factory=dict)
     # A CDN in front of the origin: each check then also plays a viewer's segment request.
     cdn: Cdn | None = None
     # The custom resource's last answer, while CloudFormation works on its dependents.
@@ -88,12 +98,13 @@ class ExampleStack(Dependents):
         cls,
         stack: Stack,
         mediatailor: MediaTailor,
-        origin: Origin | OriginServer,
+        origin: OriginServer,
         kms: KMSClient,
         parameters: Mapping[str, str],
         *,
         template: Path = EXAMPLE,
         origin_rule: str | None = None,
+        clock: SimulatedClock | None = None,
     ) -> ExampleStack:
         """The example's ``AccessTokenKey``, made in the emulator with the example's key policy."""
         example = cls(
@@ -104,6 +115,7 @@ class ExampleStack(Dependents):
             {**parameters, "OriginUrl": origin.base_url},
             template=template,
             origin_rule=origin_rule,
+            clock=clock or SimulatedClock(),
         )
         example.key_arn = example.new_key()
         return example
@@ -183,7 +195,7 @@ class ExampleStack(Dependents):
 
     def _put_source_location(self, data: Mapping[str, str], label: str) -> None:
         """Create or update the source location, only when a value it references changed."""
-        attributes = {f"{CUSTOM}.{name}": value for name, value in data.items()}
+        attributes = {**self.attributes, **{f"{CUSTOM}.{name}": value for name, value in data.items()}}
         properties = resource_properties(self.template, "SourceLocation", self.parameters, attributes)
         config = properties["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
         wanted = SourceLocation(
@@ -205,13 +217,35 @@ class ExampleStack(Dependents):
         if self.origin_rule is None:
             return
         assert isinstance(self.origin, OriginServer), "a WAF rule group guards an OriginServer"
-        attributes = {f"{CUSTOM}.{name}": value for name, value in data.items()}
+        attributes = {**self.attributes, **{f"{CUSTOM}.{name}": value for name, value in data.items()}}
         properties = resource_properties(self.template, self.origin_rule, self.parameters, attributes)
         if properties == self.rule:
             return
         self.rule = properties
-        self.origin.gate = WafRuleGroup(properties)
+        if self.waf is None:
+            self.waf = PropagatingRuleGroup(self.clock)
+            self.origin.gate = self.gate_for(self.waf) if self.gate_for is not None else self.waf
+        self.waf.update(WafRuleGroup(properties))
         self._check(label)
+
+    def check_now(self, label: str) -> None:
+        """A fetch now, outside any resource operation (an operator changed the origin)."""
+        self._check(label)
+
+    def wait(self, seconds: float, *, tick: float = 60.0) -> None:
+        """Let time pass on the simulated clock, MediaTailor fetching at every tick."""
+        waited = 0.0
+        while waited < seconds:
+            step = min(tick, seconds - waited)
+            self.clock.advance(step)
+            waited += step
+            self._check(f"waiting ({self.clock})")
+
+    def wait_for_waf(self) -> None:
+        """The documented worst case since the rule group's last update (the demo's wait)."""
+        if self.waf is not None and self.waf.versions:
+            changed_at = self.waf.versions[-1][0]
+            self.wait(max(0.0, changed_at + self.waf.propagation_seconds - self.clock.now))
 
     def _vod_path(self) -> str:
         properties = resource_properties(self.template, "VodSource", self.parameters)

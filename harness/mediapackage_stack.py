@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .account import make_arn
 from .clock import SimulatedClock
 from .cloudformation import CLEANING_UP, DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, Playback, Viewer, segment_next_to
@@ -96,7 +97,11 @@ class MediaPackageExample(Dependents):
         else:
             url = f"{self.origin.base_url}/out/v1/live/channel/{endpoint_id}/index.m3u8"
             self.attributes["Endpoint.HlsManifestUrls"] = [url]
+            self.attributes["Endpoint.Arn"] = make_arn(
+                "mediapackagev2", f"channelGroup/live/channel/channel/originEndpoint/{endpoint_id}"
+            )
         self.attributes["Distribution.DomainName"] = "d111111abcdef8.cloudfront.net"
+        self.attributes["MediaPackageSecretsRole.Arn"] = make_arn("iam", f"role/{self.stack.name}-secrets", region="")
         if not self.key_arn:
             self.key_arn = self.new_key()
         self.attributes["CdnIdentifierKey.Arn"] = self.key_arn
@@ -192,17 +197,29 @@ class MediaPackageExample(Dependents):
         self._deployed[name] = value
         return True
 
+    def _role_policies(self, role: dict[str, Any]) -> tuple[Any, ...]:
+        """The role's inline policies and every AWS::IAM::Policy of the template attached to it."""
+        inline = [p["PolicyDocument"] for p in role.get("Policies", [])]
+        attached = [
+            self._resolved(logical_id)["PolicyDocument"]
+            for logical_id, resource in load_template(self.template)["Resources"].items()
+            if resource["Type"] == "AWS::IAM::Policy"
+            and {"Ref": "MediaPackageSecretsRole"} in resource["Properties"].get("Roles", [])
+        ]
+        return tuple(inline + attached)
+
     def _put_dependents(self, prefix: str) -> None:
         role = self._resolved("MediaPackageSecretsRole")
-        trust, policies = role["AssumeRolePolicyDocument"], tuple(p["PolicyDocument"] for p in role["Policies"])
+        trust, policies = role["AssumeRolePolicyDocument"], self._role_policies(role)
         current = self.mediapackage.authorization
         if self._changed("MediaPackageSecretsRole", role):
-            arns = current.secret_arns if current else ()
-            self.mediapackage.configure(CdnAuthorization(arns, trust, policies))
+            # The endpoint keeps its secrets (and v2 its policy) while only the role changes.
+            updated = replace(current, trust_policy=trust, role_policies=policies) if current else None
+            self.mediapackage.configure(updated or CdnAuthorization((), trust, policies))
             self._play(f"{prefix}{'Update' if current else 'Create'} MediaPackageSecretsRole")
-        endpoint = self._endpoint_secret_arns()
+        endpoint = self._endpoint_authorization(trust, policies)
         if self._changed("Endpoint", endpoint):
-            self.mediapackage.configure(CdnAuthorization(endpoint, trust, policies))
+            self.mediapackage.configure(endpoint)
             self._play(f"{prefix}{'Update' if current and current.secret_arns else 'Create'} Endpoint")
         distribution = self._resolved("Distribution")["DistributionConfig"]["Origins"][0]
         headers = {h["HeaderName"]: h["HeaderValue"] for h in distribution["OriginCustomHeaders"]}
@@ -226,10 +243,14 @@ class MediaPackageExample(Dependents):
             self.live_path = self._resolved("LiveSource")["HttpPackageConfigurations"][0]["Path"]
             self._play(f"{prefix}{verb} SourceLocation")
 
-    def _endpoint_secret_arns(self) -> tuple[str, ...]:
+    def _endpoint_authorization(self, trust: Any, policies: tuple[Any, ...]) -> CdnAuthorization:
+        """What the endpoint (v1) or the endpoint policy (v2, with its policy document) says."""
         if self.version is MEDIAPACKAGE_V1:
-            return (self._resolved("Endpoint")["Authorization"]["CdnIdentifierSecret"],)
-        return tuple(self._resolved("EndpointPolicy")["CdnAuthConfiguration"]["CdnIdentifierSecretArns"])
+            arn = self._resolved("Endpoint")["Authorization"]["CdnIdentifierSecret"]
+            return CdnAuthorization((arn,), trust, policies, role_arn=self.attributes["MediaPackageSecretsRole.Arn"])
+        resolved = self._resolved("EndpointPolicy")
+        arns = tuple(resolved["CdnAuthConfiguration"]["CdnIdentifierSecretArns"])
+        return CdnAuthorization(arns, trust, policies, resolved["Policy"], self.attributes["Endpoint.Arn"])
 
     # The viewer -----------------------------------------------------------------------------
 

@@ -24,16 +24,12 @@ from __future__ import annotations
 import fnmatch
 import http.client
 import json
-import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
-
-from .loopback import LoopbackServer
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -303,60 +299,3 @@ def _get(base_url: str, path: str, headers: Mapping[str, str]) -> tuple[int, str
         return response.status, response.getheader("X-Stand-In-Cause") or ""
     finally:
         connection.close()
-
-
-# The origin ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Acceptance:
-    header_names: set[str] = field(default_factory=set)
-    tokens: set[str] = field(default_factory=set)
-    received: list[tuple[str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class _OriginHandler(BaseHTTPRequestHandler):
-    server: _OriginServer
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        return
-
-    def do_GET(self) -> None:
-        acceptance = self.server.acceptance
-        with acceptance.lock:
-            offered = [(name, self.headers.get(name, "")) for name in acceptance.header_names]
-            acceptance.received.extend((name, value) for name, value in offered if value)
-            allowed = any(value in acceptance.tokens for _, value in offered if value)
-        body = b"#EXTM3U\n" if allowed else b"forbidden\n"
-        self.send_response(200 if allowed else 403)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _OriginServer(ThreadingHTTPServer):
-    daemon_threads = True
-    acceptance: _Acceptance
-
-
-class Origin(LoopbackServer[_OriginServer]):
-    """An origin on 127.0.0.1 that answers 200 only when a header it checks carries a token it
-    accepts, as a header check or a WAF rule in front of a real origin would. The test or the
-    demo sets both, as an operator would."""
-
-    def __init__(self) -> None:
-        super().__init__(_OriginServer, _OriginHandler)
-        self._server.acceptance = _Acceptance()
-
-    def accept(self, *, header_names: Iterable[str], tokens: Iterable[str]) -> None:
-        acceptance = self._server.acceptance
-        with acceptance.lock:
-            acceptance.header_names = set(header_names)
-            acceptance.tokens = set(tokens)
-
-    def last_token(self) -> str | None:
-        """The token of the last request that carried one (for assertions; never printed)."""
-        acceptance = self._server.acceptance
-        with acceptance.lock:
-            return acceptance.received[-1][1] if acceptance.received else None

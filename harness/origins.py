@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from botocore.exceptions import ClientError
 
 from .clock import SimulatedClock
 from .loopback import LoopbackServer
-from .mediatailor import _action_matches, _listed, _statements
+from .mediatailor import _action_matches, _listed, _principal_matches, _statements
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -105,6 +106,36 @@ class OriginServer(LoopbackServer[_Server]):
             self.seen.append((path, tuple(sorted(headers)), answer.status))
         return answer
 
+    def accept(self, *, header_names: Iterable[str], tokens: Iterable[str]) -> None:
+        """Check tokens itself, as an operator configures a self-managed origin (README)."""
+        with self._lock:
+            received = self.gate.received if isinstance(self.gate, TokenCheck) else []
+            self.gate = TokenCheck(frozenset(header_names), frozenset(tokens), received)
+
+    def last_token(self) -> str | None:
+        """The token of the last request that carried one (for assertions; never printed)."""
+        with self._lock:
+            received = self.gate.received if isinstance(self.gate, TokenCheck) else []
+            return received[-1] if received else None
+
+
+@dataclass
+class TokenCheck:
+    """A self-managed origin's own check: 200 only when a header it checks carries a token it
+    accepts, as a header check or a WAF rule in front of a real origin would. It keeps the tokens
+    it received, for assertions only."""
+
+    header_names: frozenset[str]
+    tokens: frozenset[str]
+    received: list[str] = field(default_factory=list)
+
+    def __call__(self, path: str, headers: Mapping[str, str]) -> Answer:
+        offered = [value for name in self.header_names if (value := headers.get(name.lower()))]
+        self.received.extend(offered)
+        if any(value in self.tokens for value in offered):
+            return Answer(200, "")
+        return Answer(403, "")
+
 
 # AWS WAF --------------------------------------------------------------------------------------
 
@@ -113,19 +144,43 @@ class UnsupportedStatementError(Exception):
     """The stand-in cannot evaluate this statement: it proves nothing about it, so it says so."""
 
 
-def _transform(value: str, transformations: list[Mapping[str, Any]]) -> str:
-    """WAF applies the text transformations to the request component, in priority order, before
-    it inspects it (WAF API reference, ``TextTransformation``)."""
-    for step in sorted(transformations, key=lambda t: int(t.get("Priority", 0))):
-        kind = step.get("Type")
-        if kind == "NONE":
+def _normalize_path(value: str) -> str:
+    """WAF API reference, ``TextTransformation``, NORMALIZE_PATH: "Remove multiple slashes,
+    directory self-references, and directory back-references that are not at the beginning of
+    the input from an input string." A back-reference at the beginning stays; a trailing ``.``
+    segment goes with its slash (the stand-in's reading: WAF gives no example)."""
+    kept: list[str] = []
+    for segment in re.sub("/{2,}", "/", value).split("/"):
+        if segment == ".":
             continue
-        if kind == "LOWERCASE":
-            value = value.lower()
-        elif kind == "URL_DECODE":
-            value = unquote(value)
-        else:
+        if segment == ".." and kept and kept[-1] not in ("", ".."):
+            kept.pop()
+            continue
+        kept.append(segment)
+    return "/".join(kept)
+
+
+# WAF API reference, ``TextTransformation`` (Type): each as documented. URL_DECODE decodes
+# %xx escapes ("Decode a URL-encoded value"), not ``+``; NORMALIZE_PATH_WIN first turns
+# backslashes into slashes. Any other type raises: the stand-in would be guessing.
+TRANSFORMATIONS: dict[str, Callable[[str], str]] = {
+    "NONE": lambda value: value,
+    "LOWERCASE": str.lower,
+    "URL_DECODE": unquote,
+    "NORMALIZE_PATH": _normalize_path,
+    "NORMALIZE_PATH_WIN": lambda value: _normalize_path(value.replace("\\", "/")),
+    "COMPRESS_WHITE_SPACE": lambda value: re.sub(r"[ \t\n\r\f\v]+", " ", value),
+}
+
+
+def _transform(value: str, transformations: list[Mapping[str, Any]]) -> str:
+    """WAF applies the text transformations to the request component, in priority order (lowest
+    first), before it inspects it (WAF API reference, ``TextTransformation``)."""
+    for step in sorted(transformations, key=lambda t: int(t.get("Priority", 0))):
+        kind = str(step.get("Type"))
+        if kind not in TRANSFORMATIONS:
             raise UnsupportedStatementError(f"text transformation {kind}")
+        value = TRANSFORMATIONS[kind](value)
     return value
 
 
@@ -191,6 +246,47 @@ class WafRuleGroup:
         return Answer(200, "no WAF rule blocked it (the web ACL's default action is Allow)")
 
 
+# WAF Developer Guide, "Temporary inconsistencies during updates": a change to a rule group or a
+# web ACL takes "from a few seconds to a number of minutes" to propagate, and AWS documents no
+# maximum. The examples, their docs and this stand-in take 5 minutes as the worst case.
+WAF_PROPAGATION_SECONDS = 300.0
+
+
+@dataclass
+class PropagatingRuleGroup:
+    """A rule group as the web ACL applies it while updates propagate, on the simulated clock.
+    In the worst case no edge has a change until ``propagation_seconds`` have passed, so a
+    request is judged by the newest version that old; before the first version is that old,
+    the rule group is not in effect and nothing is blocked."""
+
+    clock: SimulatedClock
+    propagation_seconds: float = WAF_PROPAGATION_SECONDS
+    versions: list[tuple[float, WafRuleGroup]] = field(default_factory=list)
+
+    def update(self, rule_group: WafRuleGroup) -> None:
+        """CreateRuleGroup or UpdateRuleGroup returned: the change starts to propagate."""
+        self.versions.append((self.clock.now, rule_group))
+
+    def _settled(self) -> int:
+        """How many versions have had the propagation time."""
+        return sum(1 for at, _ in self.versions if self.clock.now >= at + self.propagation_seconds)
+
+    @property
+    def propagating(self) -> bool:
+        return self._settled() < len(self.versions)
+
+    def __call__(self, path: str, headers: Mapping[str, str]) -> Answer:
+        settled = self._settled()
+        if settled == 0:
+            return Answer(200, "the WAF rule group is not in effect yet (still propagating)")
+        answer = self.versions[settled - 1][1](path, headers)
+        if settled < len(self.versions):
+            minutes = int(self.propagation_seconds // 60)
+            cause = f"{answer.cause}, as before its last update (WAF propagates for {minutes} min)"
+            return Answer(answer.status, cause)
+        return answer
+
+
 # MediaPackage CDN authorization ---------------------------------------------------------------
 
 
@@ -230,11 +326,22 @@ MEDIAPACKAGE_V2 = MediaPackageVersion(
 
 @dataclass(frozen=True)
 class CdnAuthorization:
-    """An endpoint's CDN authorization: the secrets it names and the role MediaPackage assumes."""
+    """An endpoint's CDN authorization: the secrets it names, the role MediaPackage assumes and,
+    for v2, the endpoint policy and the endpoint's ARN (the policy's ``Resource``)."""
 
     secret_arns: tuple[str, ...]
     trust_policy: Mapping[str, Any]
     role_policies: tuple[Mapping[str, Any], ...]
+    endpoint_policy: Mapping[str, Any] | None = None
+    endpoint_arn: str = ""
+    role_arn: str = ""
+
+
+# MediaPackage v2 UG, "Configure MediaPackage CDN authorization setup", step 4: the endpoint
+# policy's Allow for anyone carries this condition; it is true when the request's
+# X-MediaPackageV2-CDNIdentifier matches a secret of the CDN authorization configuration.
+CDN_AUTH_CONDITION_KEY = "mediapackagev2:RequestHasMatchingCdnAuthHeader"
+GET_OBJECT = "mediapackagev2:GetObject"
 
 
 @dataclass
@@ -281,6 +388,45 @@ class MediaPackage:
         name, authorization = self.version.name, self.authorization
         if authorization is None:
             return Answer(200, f"{name}: CDN authorization is off")
+        header = self._header_check(headers)
+        if self.version is MEDIAPACKAGE_V2:
+            return self._endpoint_policy_decides(header)
+        return header
+
+    def _endpoint_policy_decides(self, header: Answer) -> Answer:
+        """MediaPackage v2 authorizes GetObject with the endpoint policy (MediaPackage v2 UG,
+        "Origin endpoint authorization"); the CDN's request is unsigned, so only statements for
+        anyone (``Principal: "*"``) apply. The header check only sets the condition key
+        :data:`CDN_AUTH_CONDITION_KEY`: a public Allow without that condition serves a request
+        whatever header it carries. An explicit Deny wins (IAM User Guide, "Policy evaluation
+        logic")."""
+        authorization = self.authorization
+        assert authorization is not None
+        name = self.version.name
+        context = {CDN_AUTH_CONDITION_KEY.lower(): "true" if header.ok else "false"}
+        applying = [
+            s
+            for s in _statements(authorization.endpoint_policy or {})
+            if _principal_matches(s)
+            and _action_matches(s, GET_OBJECT)
+            and any(fnmatch.fnmatchcase(authorization.endpoint_arn, r) for r in _listed(s.get("Resource")))
+            and _conditions_hold(s.get("Condition"), context)
+        ]
+        if any(s.get("Effect") == "Deny" for s in applying):
+            return Answer(403, f"{name}: the endpoint policy denies GetObject")
+        allows = [s for s in applying if s.get("Effect") == "Allow"]
+        if not allows:
+            if header.ok:
+                return Answer(403, f"{name}: the endpoint policy allows anonymous GetObject to no one")
+            return header
+        if not header.ok:
+            return Answer(200, f"{name}: the endpoint policy lets anyone GetObject without {CDN_AUTH_CONDITION_KEY}")
+        return header
+
+    def _header_check(self, headers: Mapping[str, str]) -> Answer:
+        """Whether the CDN identifier header matches a secret as cached."""
+        name, authorization = self.version.name, self.authorization
+        assert authorization is not None
         # Every request is checked, manifests and segments alike (MediaPackage UG, "CDN
         # authorization": playback requests must include the header; a mismatch is a 403).
         sent = headers.get(self.version.header.lower())
@@ -341,16 +487,10 @@ class MediaPackage:
         "Policy evaluation logic")."""
         authorization = self.authorization
         assert authorization is not None
-        service = self.version.service
-        trusted = any(
-            s.get("Effect") == "Allow"
-            and service in _listed((s.get("Principal") or {}).get("Service"))
-            and _action_matches(s, "sts:AssumeRole")
-            for s in _statements(authorization.trust_policy)
-        )
         short = f"...{arn[-12:]}"
-        if not trusted or not _allows(authorization.role_policies, "secretsmanager:GetSecretValue", arn):
-            return f"the role does not let {service} call GetSecretValue on {short} (trust or policy)"
+        problem = self._role_problem(arn)
+        if problem:
+            return problem
         try:
             described = self.secretsmanager.describe_secret(SecretId=arn)
         except ClientError:
@@ -364,11 +504,54 @@ class MediaPackage:
             return "the secret's resource policy denies GetSecretValue"
         return ""
 
+    def _role_problem(self, arn: str) -> str:
+        """The role trusts the service and may read the secret; for v1 its policy also allows
+        iam:GetRole and iam:PassRole on the role itself (MediaPackage v1 UG, "Secrets Manager
+        access for CDN authorization"). The first problem, or ""."""
+        authorization = self.authorization
+        assert authorization is not None
+        service = self.version.service
+        trusted = any(
+            s.get("Effect") == "Allow"
+            and service in _listed((s.get("Principal") or {}).get("Service"))
+            and _action_matches(s, "sts:AssumeRole")
+            for s in _statements(authorization.trust_policy)
+        )
+        if not trusted or not _allows(authorization.role_policies, "secretsmanager:GetSecretValue", arn):
+            return f"the role does not let {service} call GetSecretValue on ...{arn[-12:]} (trust or policy)"
+        if self.version is MEDIAPACKAGE_V1 and authorization.role_arn:
+            for action in ("iam:GetRole", "iam:PassRole"):
+                if not _allows(authorization.role_policies, action, authorization.role_arn):
+                    return f"the role's policies do not allow {action} on the role itself"
+        return ""
+
     def _resource_policy_denies(self, arn: str) -> bool:
         text = self.secretsmanager.get_resource_policy(SecretId=arn).get("ResourcePolicy")
         policy = json.loads(text) if text else {}
         denies = [s for s in _statements(policy) if s.get("Effect") == "Deny"]
         return any(_action_matches(s, "secretsmanager:GetSecretValue") for s in denies)
+
+
+def _conditions_hold(condition: object, context: Mapping[str, str]) -> bool:
+    """IAM condition blocks: every operator and key must hold (IAM User Guide, "Condition
+    element"). Only ``Bool`` is evaluated here; any other operator raises, since guessing would
+    prove nothing. A key absent from the request's context does not match."""
+    if not condition:
+        return True
+    if not isinstance(condition, Mapping):
+        raise UnsupportedStatementError(f"Condition {condition!r}")
+    for operator, clauses in condition.items():
+        if operator != "Bool" or not isinstance(clauses, Mapping):
+            raise UnsupportedStatementError(f"condition operator {operator}")
+        for key, wanted in clauses.items():
+            found = context.get(str(key).lower())
+            if found is None or all(str(value).lower() != found for value in _listed_values(wanted)):
+                return False
+    return True
+
+
+def _listed_values(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _json_value(text: str, key: str) -> str | None:

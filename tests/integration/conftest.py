@@ -16,7 +16,7 @@ from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
 from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
-from harness.mediatailor import MediaTailor, Origin
+from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer, open_gate
 from tests.support.aws import Aws
 
@@ -31,8 +31,8 @@ def _fresh_emulator(fresh_emulator: None) -> None:
 
 
 @pytest.fixture(scope="session")
-def origin() -> Iterator[Origin]:
-    origin = Origin().start()
+def origin() -> Iterator[OriginServer]:
+    origin = OriginServer().start()
     yield origin
     origin.stop()
 
@@ -63,8 +63,9 @@ def mediatailor(aws: Aws) -> MediaTailor:
 
 
 @pytest.fixture
-def example(stack: Stack, mediatailor: MediaTailor, origin: Origin, aws: Aws) -> ExampleStack:
+def example(stack: Stack, mediatailor: MediaTailor, origin: OriginServer, aws: Aws) -> ExampleStack:
     """The generated-token example stack, its KMS key made from the example's key policy."""
+    origin.gate = open_gate  # forget the tokens an earlier test's origin received
     origin.accept(header_names=(), tokens=())
     return ExampleStack.with_example_key(stack, mediatailor, origin, aws.kms, {"DeployerPrincipalArn": DEPLOYER})
 
@@ -84,6 +85,7 @@ def waf_example(
         {"DeployerPrincipalArn": DEPLOYER},
         template=STAGED_EXAMPLE,
         origin_rule="OriginTokenCheck",
+        clock=clock,
     )
     example.cdn = Cdn(clock, origin_server.base_url)
     example.cdn.configure({})

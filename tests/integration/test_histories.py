@@ -52,7 +52,8 @@ from harness.emulator import Emulator
 from harness.example_stack import EXAMPLE
 from harness.faults import Fault, FaultProxy
 from harness.listener import ResponseListener
-from harness.mediatailor import MediaTailor, Origin, SourceLocation
+from harness.mediatailor import MediaTailor, SourceLocation
+from harness.origins import OriginServer
 from harness.templates import resource_properties
 from tests.integration.conftest import Aws
 
@@ -139,7 +140,7 @@ class Histories(RuleBasedStateMachine):
         self.mediatailor = MediaTailor(
             self.aws.secretsmanager, self.aws.kms, region=REGION, account=ACCOUNT, deployer_principal_arn=DEPLOYER
         )
-        self.origin: Origin = world.origin
+        self.origin: OriginServer = world.origin
         self.template = Template()
         self.told: Told | None = None
         self.last: Response | None = None
@@ -536,7 +537,7 @@ class _World:
     invoke: Any
     cloud: CloudFormation
     emulator: Emulator
-    origin: Origin
+    origin: OriginServer
 
 
 WORLD: _World
@@ -550,7 +551,7 @@ def test_random_stack_histories_keep_every_promise(
     invoke: Any,
     cloud: CloudFormation,
     emulator: Emulator,
-    origin: Origin,
+    origin: OriginServer,
 ) -> None:
     global WORLD  # noqa: PLW0603 - hypothesis builds the machine without arguments
     WORLD = _World(aws, proxy_calls, listener, invoke, cloud, emulator, origin)

@@ -188,3 +188,20 @@ def test_delete_removes_everything_in_reverse(example: MediaPackageExample, aws:
     assert example.mediatailor.source_locations == {}
     assert all("DeletedDate" in aws.secret(arn) for arn in arns)
     assert example.failures() == []
+
+
+def test_a_request_straight_to_the_endpoint_without_the_header_is_refused(example: MediaPackageExample) -> None:
+    """Anyone who learns the endpoint's URL may try it without the CDN. v1 refuses what lacks
+    the header once CDN authorization is on; v2 only when the endpoint policy's Allow carries
+    ``mediapackagev2:RequestHasMatchingCdnAuthHeader`` (MediaPackage v2 UG, "Configure
+    MediaPackage CDN authorization setup", step 4). A public Allow serves anyone."""
+    example.deploy()
+    segment = "/out/v1/live/channel/endpoint/segment-00001.ts"
+    header = example.version.header
+    sent = example.attributes["CdnIdentifier.AccessToken"]
+
+    bare = example.cdn.forward(segment, {})
+    wrong = example.cdn.forward(segment, {header: "not-the-cdn-identifier"})
+    right = example.cdn.forward(segment, {header: sent})
+
+    assert (bare.status, wrong.status, right.status) == (403, 403, 200), (bare, wrong, right)

@@ -9,7 +9,8 @@ import pytest
 
 from harness.account import ACCOUNT, DEPLOYER, REGION, make_arn
 from harness.example_stack import ExampleStack
-from harness.mediatailor import MediaTailor, Origin, SourceLocation, SourceLocationRejectedError
+from harness.mediatailor import MediaTailor, SourceLocation, SourceLocationRejectedError
+from harness.origins import OriginServer
 from tests.support.aws import Aws
 from tests.support.example import trust_first_token
 
@@ -44,12 +45,12 @@ def hand_made_secret(aws: Aws, name: str, kms_key_id: str | None = None) -> str:
     return arn
 
 
-def location(origin: Origin, arn: str, name: str = "origin") -> SourceLocation:
+def location(origin: OriginServer, arn: str, name: str = "origin") -> SourceLocation:
     return SourceLocation(name, origin.base_url, arn, KEY, "X-Origin-Token")
 
 
 def test_the_example_key_policy_lets_mediatailor_grant_itself_the_key(
-    example: ExampleStack, mediatailor: MediaTailor, origin: Origin, aws: Aws
+    example: ExampleStack, mediatailor: MediaTailor, origin: OriginServer, aws: Aws
 ) -> None:
     arn = hand_made_secret(aws, "mediatailor/hand", kms_key_id=example.key_arn)
     origin.accept(header_names=["X-Origin-Token"], tokens=[TOKEN])
@@ -65,7 +66,7 @@ def test_the_example_key_policy_lets_mediatailor_grant_itself_the_key(
 
 
 def test_a_key_policy_without_the_mediatailor_create_grant_statement_is_refused(
-    example: ExampleStack, mediatailor: MediaTailor, origin: Origin, aws: Aws
+    example: ExampleStack, mediatailor: MediaTailor, origin: OriginServer, aws: Aws
 ) -> None:
     account_admin_only = {
         "Version": "2012-10-17",
@@ -93,7 +94,7 @@ def test_a_key_policy_without_the_mediatailor_create_grant_statement_is_refused(
     assert aws.kms.list_grants(KeyId=key)["Grants"] == []
 
 
-def test_a_secret_on_the_aws_managed_key_is_refused(mediatailor: MediaTailor, origin: Origin, aws: Aws) -> None:
+def test_a_secret_on_the_aws_managed_key_is_refused(mediatailor: MediaTailor, origin: OriginServer, aws: Aws) -> None:
     arn = hand_made_secret(aws, "mediatailor/aws-managed")
 
     with pytest.raises(SourceLocationRejectedError, match="AWS managed key"):
@@ -101,7 +102,7 @@ def test_a_secret_on_the_aws_managed_key_is_refused(mediatailor: MediaTailor, or
 
 
 def test_a_resource_policy_removed_by_hand_breaks_fetching_until_the_next_update_repairs_it(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     trust_first_token(example, aws, origin, header_names=("X-Origin-Token",))
     arn = example.create()[0].physical_id
@@ -116,7 +117,7 @@ def test_a_resource_policy_removed_by_hand_breaks_fetching_until_the_next_update
     assert all(check.fetch.ok for check in example.checks), example.checks
 
 
-def test_a_revoked_grant_breaks_fetching(example: ExampleStack, aws: Aws, origin: Origin) -> None:
+def test_a_revoked_grant_breaks_fetching(example: ExampleStack, aws: Aws, origin: OriginServer) -> None:
     arn = example.create()[0].physical_id
     origin.accept(header_names=["X-Origin-Token"], tokens=[aws.token(arn, KEY)])
     assert example.mediatailor.fetch("token-protected-origin").ok
@@ -130,7 +131,7 @@ def test_a_revoked_grant_breaks_fetching(example: ExampleStack, aws: Aws, origin
 
 
 def test_a_key_moved_in_place_leaves_mediatailor_without_a_grant(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     """The defect the key-change replacement fixes, reproduced by hand: the secret's key moves,
     the source location is not updated, so MediaTailor never grants itself the new key."""
@@ -144,7 +145,7 @@ def test_a_key_moved_in_place_leaves_mediatailor_without_a_grant(
     assert "no grant" in fetched.cause
 
 
-def test_the_origin_refuses_a_token_it_does_not_accept(example: ExampleStack, origin: Origin) -> None:
+def test_the_origin_refuses_a_token_it_does_not_accept(example: ExampleStack, origin: OriginServer) -> None:
     example.create()
     origin.accept(header_names=["X-Origin-Token"], tokens=["some-other-token"])
 
@@ -155,7 +156,7 @@ def test_the_origin_refuses_a_token_it_does_not_accept(example: ExampleStack, or
 
 
 def test_a_token_missing_under_the_source_locations_key_is_caught(
-    example: ExampleStack, mediatailor: MediaTailor, origin: Origin, aws: Aws
+    example: ExampleStack, mediatailor: MediaTailor, origin: OriginServer, aws: Aws
 ) -> None:
     arn = hand_made_secret(aws, "mediatailor/other-key", kms_key_id=example.key_arn)
     mediatailor.put_source_location(SourceLocation("origin", origin.base_url, arn, "AnotherKey", "X-Origin-Token"))

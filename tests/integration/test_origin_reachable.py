@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from harness.account import ACCOUNT
 from harness.example_stack import ExampleStack
-from harness.mediatailor import Origin
+from harness.origins import OriginServer
 from tests.support.aws import Aws
 from tests.support.example import trust_first_token
 
@@ -21,7 +21,7 @@ LOCATION = "token-protected-origin"
 
 
 def start(
-    example: ExampleStack, aws: Aws, origin: Origin, *, headers: tuple[str, ...] = (HEADER,), **props: str
+    example: ExampleStack, aws: Aws, origin: OriginServer, *, headers: tuple[str, ...] = (HEADER,), **props: str
 ) -> str:
     trust_first_token(example, aws, origin, header_names=headers)
     created = example.create(example.custom_properties(**props))
@@ -38,7 +38,7 @@ def steps(example: ExampleStack) -> list[str]:
 
 
 def test_create_then_updates_that_change_nothing_mediatailor_reads(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     arn = start(example, aws, origin)
 
@@ -52,7 +52,7 @@ def test_create_then_updates_that_change_nothing_mediatailor_reads(
 
 
 def test_a_rotation_id_change_sends_the_new_token_after_the_update(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     """An origin that learns each new token as soon as it exists (the window before it learns
     it is what staged rotation removes; see the README)."""
@@ -73,7 +73,7 @@ def test_a_rotation_id_change_sends_the_new_token_after_the_update(
 
 
 def test_a_key_change_with_a_generated_name_is_a_new_secret_that_mediatailor_is_granted(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     first_arn = start(example, aws, origin)
     new_key = example.new_key()
@@ -92,7 +92,9 @@ def test_a_key_change_with_a_generated_name_is_a_new_secret_that_mediatailor_is_
     assert "DeletedDate" in aws.secret(first_arn)
 
 
-def test_a_rolled_back_key_change_returns_to_the_first_secret(example: ExampleStack, aws: Aws, origin: Origin) -> None:
+def test_a_rolled_back_key_change_returns_to_the_first_secret(
+    example: ExampleStack, aws: Aws, origin: OriginServer
+) -> None:
     first_arn = start(example, aws, origin)
 
     responses = example.update(example.custom_properties(KmsKeyId=example.new_key()), fail_later=True)
@@ -114,7 +116,7 @@ def test_a_rolled_back_key_change_returns_to_the_first_secret(example: ExampleSt
 
 
 def test_a_key_change_under_an_unchanged_explicit_name_fails_before_any_write(
-    example: ExampleStack, aws: Aws, origin: Origin, proxy_calls: object
+    example: ExampleStack, aws: Aws, origin: OriginServer, proxy_calls: object
 ) -> None:
     arn = start(example, aws, origin, SecretName="mediatailor/live/origin-token")
     versions = aws.secret(arn)["VersionIdsToStages"]
@@ -132,7 +134,7 @@ def test_a_key_change_under_an_unchanged_explicit_name_fails_before_any_write(
 
 
 def test_changing_an_explicit_name_and_the_key_together_is_an_ordinary_replacement(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     start(example, aws, origin, SecretName="mediatailor/live/origin-token")
     new_key = example.new_key()
@@ -147,7 +149,7 @@ def test_changing_an_explicit_name_and_the_key_together_is_an_ordinary_replaceme
     assert failures(example) == []
 
 
-def test_a_secret_name_change_and_its_rollback(example: ExampleStack, aws: Aws, origin: Origin) -> None:
+def test_a_secret_name_change_and_its_rollback(example: ExampleStack, aws: Aws, origin: OriginServer) -> None:
     first_arn = start(example, aws, origin)
 
     renamed = example.update(example.custom_properties(SecretName="mediatailor/renamed"), fail_later=True)
@@ -160,7 +162,7 @@ def test_a_secret_name_change_and_its_rollback(example: ExampleStack, aws: Aws, 
 
 
 def test_a_secret_string_key_change_leaves_no_moment_without_a_token(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     arn = start(example, aws, origin)
 
@@ -180,7 +182,7 @@ def test_a_secret_string_key_change_leaves_no_moment_without_a_token(
     assert aws.token(arn, "NewIdentifier") == aws.token(arn, "SecondIdentifier")
 
 
-def test_a_header_name_change(example: ExampleStack, aws: Aws, origin: Origin) -> None:
+def test_a_header_name_change(example: ExampleStack, aws: Aws, origin: OriginServer) -> None:
     start(example, aws, origin, headers=(HEADER, "X-New-Origin-Token"))
 
     example.update(example.custom_properties(HeaderName="X-New-Origin-Token"))
@@ -190,7 +192,7 @@ def test_a_header_name_change(example: ExampleStack, aws: Aws, origin: Origin) -
     assert failures(example) == []
 
 
-def test_a_key_changed_by_hand_is_put_back_in_place(example: ExampleStack, aws: Aws, origin: Origin) -> None:
+def test_a_key_changed_by_hand_is_put_back_in_place(example: ExampleStack, aws: Aws, origin: OriginServer) -> None:
     """Drift repair: the template did not change, so the secret keeps its ARN and goes back to
     the key MediaTailor was granted."""
     arn = start(example, aws, origin)
@@ -204,7 +206,9 @@ def test_a_key_changed_by_hand_is_put_back_in_place(example: ExampleStack, aws: 
     assert failures(example) == []
 
 
-def test_an_alias_that_now_names_another_key_is_a_key_change(example: ExampleStack, aws: Aws, origin: Origin) -> None:
+def test_an_alias_that_now_names_another_key_is_a_key_change(
+    example: ExampleStack, aws: Aws, origin: OriginServer
+) -> None:
     aws.kms.create_alias(AliasName="alias/origin-token", TargetKeyId=example.key_arn)
     first_arn = start(example, aws, origin, KmsKeyId="alias/origin-token")
     new_key = example.new_key()
@@ -218,7 +222,7 @@ def test_an_alias_that_now_names_another_key_is_a_key_change(example: ExampleSta
 
 
 def test_a_stack_delete_removes_the_source_location_before_the_secret(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     arn = start(example, aws, origin)
 
@@ -233,7 +237,7 @@ def test_a_stack_delete_removes_the_source_location_before_the_secret(
 
 
 def test_after_a_key_change_a_rolled_back_rename_returns_to_the_secret_of_that_key(
-    example: ExampleStack, aws: Aws, origin: Origin
+    example: ExampleStack, aws: Aws, origin: OriginServer
 ) -> None:
     first_arn = start(example, aws, origin)
     new_key = example.new_key()

@@ -103,6 +103,32 @@ def test_and_or_not_and_a_missing_header() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("types", "raw", "seen"),
+    [
+        (["URL_DECODE"], "/vod/index.m3u%38", "/vod/index.m3u8"),
+        (["URL_DECODE"], "/a+b%20c", "/a+b c"),
+        (["LOWERCASE", "URL_DECODE"], "/A%2E", "/a."),
+        (["NORMALIZE_PATH"], "//vod/./a/../index.m3u8", "/vod/index.m3u8"),
+        (["NORMALIZE_PATH"], "/../etc/x", "/../etc/x"),
+        (["NORMALIZE_PATH"], "/vod/index.m3u8/x/..", "/vod/index.m3u8"),
+        (["NORMALIZE_PATH_WIN"], "\\vod\\index.m3u8", "/vod/index.m3u8"),
+        (["URL_DECODE", "NORMALIZE_PATH", "LOWERCASE"], "/VOD/%2e/index.M3U%38", "/vod/index.m3u8"),
+    ],
+)
+def test_text_transformations_apply_in_priority_order_as_waf_documents(types: list[str], raw: str, seen: str) -> None:
+    transformations = [{"Priority": priority, "Type": kind} for priority, kind in enumerate(types)]
+    statement = byte_match({"UriPath": {}}, "EXACTLY", seen)
+    statement["ByteMatchStatement"]["TextTransformations"] = list(reversed(transformations))
+
+    assert not header_rule(statement)(raw, {}).ok, f"{types} turn {raw!r} into {seen!r}"
+
+
+def test_a_text_transformation_the_stand_in_does_not_know_is_refused_loudly() -> None:
+    with pytest.raises(UnsupportedStatementError):
+        header_rule(byte_match({"UriPath": {}}, "EXACTLY", "/x", "BASE64_DECODE"))("/x", {})
+
+
 def test_a_statement_the_stand_in_cannot_evaluate_is_refused_loudly() -> None:
     with pytest.raises(UnsupportedStatementError):
         header_rule({"RegexMatchStatement": {}})("/index.m3u8", {})
@@ -134,7 +160,7 @@ def test_mediapackage_refuses_a_viewer_whose_cdn_adds_no_header(
     arn = secret(aws, f"mediatailor/mp-{version.json_key}", version.json_key, TOKEN)
     trust, policies = role(read(arn), service=version.service)
     mediapackage = MediaPackage(version, aws.secretsmanager, clock)
-    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, endpoint_policy(CDN_AUTH), ENDPOINT))
     origin_server.gate = mediapackage
     bare, configured = Cdn(clock, origin_server.base_url), Cdn(clock, origin_server.base_url)
     bare.configure({})
@@ -145,6 +171,63 @@ def test_mediapackage_refuses_a_viewer_whose_cdn_adds_no_header(
 
     assert (refused.status, refused.cause) == (403, f"{version.name}: the request has no {version.header} header")
     assert served.ok, served
+
+
+ENDPOINT = "arn:aws:mediapackagev2:us-east-1:123456789012:channelGroup/g/channel/c/originEndpoint/e"
+
+
+def endpoint_policy(condition: dict[str, Any] | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "mediapackagev2:GetObject",
+        "Resource": ENDPOINT,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+CDN_AUTH = {"Bool": {"mediapackagev2:RequestHasMatchingCdnAuthHeader": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("policy", "without_header", "with_header"),
+    [
+        (endpoint_policy(CDN_AUTH), 403, 200),
+        (endpoint_policy(None), 200, 200),
+        ({"Statement": []}, 403, 403),
+    ],
+    ids=["with-the-condition", "public", "no-public-statement"],
+)
+def test_mediapackage_v2_decides_with_its_endpoint_policy(
+    aws: Aws, clock: SimulatedClock, policy: dict[str, Any], without_header: int, with_header: int
+) -> None:
+    """MediaPackage v2 UG, "Configure MediaPackage CDN authorization setup", step 4: CDN
+    authorization is enforced by the endpoint policy's condition; a public Allow serves anyone."""
+    arn = secret(aws, f"mediatailor/mp-policy-{without_header}-{with_header}", MEDIAPACKAGE_V2.json_key, TOKEN)
+    trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
+    mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, policy, ENDPOINT))
+    header = MEDIAPACKAGE_V2.header.lower()
+
+    bare = mediapackage("/out/v1/g/c/e/index.m3u8", {})
+    sent = mediapackage("/out/v1/g/c/e/index.m3u8", {header: TOKEN})
+
+    assert (bare.status, sent.status) == (without_header, with_header), (bare, sent)
+
+
+def test_an_endpoint_policy_condition_the_stand_in_cannot_evaluate_is_refused_loudly(
+    aws: Aws, clock: SimulatedClock
+) -> None:
+    arn = secret(aws, "mediatailor/mp-policy-ip", MEDIAPACKAGE_V2.json_key, TOKEN)
+    trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
+    policy = endpoint_policy({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}})
+    mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, policy, ENDPOINT))
+
+    with pytest.raises(UnsupportedStatementError):
+        mediapackage("/index.m3u8", {MEDIAPACKAGE_V2.header.lower(): TOKEN})
 
 
 def test_mediapackage_accepts_current_and_previous_but_never_pending(aws: Aws, clock: SimulatedClock) -> None:
@@ -167,7 +250,7 @@ def test_mediapackage_serves_from_its_cache_until_the_cache_time_has_passed(aws:
     arn = secret(aws, "mediatailor/mp-cache", "MediaPackageV2CDNIdentifier", "identifier-one")
     trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
     mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
-    mediapackage.configure(CdnAuthorization((arn,), trust, policies))
+    mediapackage.configure(CdnAuthorization((arn,), trust, policies, endpoint_policy(CDN_AUTH), ENDPOINT))
     header = MEDIAPACKAGE_V2.header.lower()
     assert mediapackage("/i.m3u8", {header: "identifier-one"}).ok
 
@@ -214,6 +297,7 @@ def test_the_waf_example_plays_through_key_change_rename_json_key_rollbacks_and_
 ) -> None:
     example = waf_example
     arn = example.create(example.custom_properties())[0].physical_id
+    example.wait_for_waf()
     new_key = example.new_key()
 
     keyed = example.update(example.custom_properties(KmsKeyId=new_key))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from harness.example_stack import ExampleStack
-from harness.mediatailor import Origin
+from harness.origins import OriginServer
 from tests.support.aws import Aws
 
 
-def trust_first_token(example: ExampleStack, aws: Aws, origin: Origin, *, header_names: tuple[str, ...]) -> None:
+def trust_first_token(example: ExampleStack, aws: Aws, origin: OriginServer, *, header_names: tuple[str, ...]) -> None:
     """The operator configures the origin once, with the token the stack's first secret holds
     (read from the emulator before the first fetch), and never again: a later step that sent
     any other token would be refused."""
