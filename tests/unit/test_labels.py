@@ -58,37 +58,37 @@ SUPPLIED_PENDING = written(purpose="pending", AccessToken=T2)
     ("request_", "observed", "reads"),
     [
         pytest.param(
-            Request(desired(AccessToken=T1), old=props(AccessToken=T1), same_secret=True),
+            Request(desired(AccessToken=T1), old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
-            (),
-            id="token unchanged on the secret the old properties describe: nothing to read",
+            (SUPPLIED_CURRENT,),
+            id="token unchanged: AWSCURRENT is read all the same (nothing is inferred)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T1), old=props(AccessToken=T1), same_secret=False),
+            Request(desired(AccessToken=T1), old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="back on an earlier secret: its current token is read (case 1)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1), same_secret=True),
+            Request(desired(AccessToken=T2), old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="a new supplied token: AWSCURRENT is read (a twin may have written it)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1, NextAccessToken=T2), same_secret=True),
+            Request(desired(AccessToken=T2), old=props(AccessToken=T1, NextAccessToken=T2)),
             secret((SUPPLIED_CURRENT, CURRENT), (SUPPLIED_PENDING, PENDING)),
             (SUPPLIED_CURRENT, SUPPLIED_PENDING),
             id="a supplied promotion: the pending version may hold the token",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1), same_secret=True),
+            Request(desired(AccessToken=T2), old=props(AccessToken=T1)),
             secret((written(ME, AccessToken=T2), CURRENT)),
             (),
             id="written by this very request: known",
         ),
         pytest.param(
-            Request(desired(RotationId="b"), old=props(RotationId="a"), same_secret=True),
+            Request(desired(RotationId="b"), old=props(RotationId="a")),
             secret((written(RotationId="a"), CURRENT)),
             (),
             id="generated tokens are named by their VersionId: never read to compare",
@@ -139,7 +139,7 @@ def test_a_token_that_lost_its_label_is_staged_again_instead_of_a_new_one() -> N
     )
 
     staged = [a for a in plan.actions if isinstance(a, PutSecretValue)]
-    assert [a.source for a in staged] == [ReusedToken(ARN, lost)]
+    assert [a.write.source for a in staged] == [ReusedToken(ARN, lost)]
     assert staged[0].stages == ("AWSPENDING",)
 
 
@@ -163,9 +163,9 @@ def test_a_supplied_token_on_an_earlier_secret_is_written_when_the_read_differs(
     """Case 1: the restored secret still holds t1; the template says t2."""
     earlier = secret((SUPPLIED_CURRENT, CURRENT), values=((SUPPLIED_CURRENT, AccessToken(T1)),))
 
-    plan = plan_converge(desired(AccessToken=T2), earlier, old=props(AccessToken=T2), same_secret=False)
+    plan = plan_converge(desired(AccessToken=T2), earlier, old=props(AccessToken=T2))
 
-    assert [a.source for a in plan.actions if isinstance(a, PutSecretValue)] == [SuppliedToken(AccessToken(T2))]
+    assert [a.write.source for a in plan.actions if isinstance(a, PutSecretValue)] == [SuppliedToken(AccessToken(T2))]
 
 
 def test_after_unstaging_nothing_is_reported_pending() -> None:
@@ -185,7 +185,7 @@ def test_token_format_and_length_never_rotate_by_themselves(change: dict[str, st
     """Case 8: the RotationId names the token, whatever it was generated as."""
     observed = secret((written(RotationId="a"), CURRENT))
 
-    plan = plan_converge(desired(RotationId="a", **change), observed, old=props(RotationId="a"), same_secret=True)
+    plan = plan_converge(desired(RotationId="a", **change), observed, old=props(RotationId="a"))
 
     assert plan.summary() == ["PutResourcePolicy"]
 
@@ -208,6 +208,6 @@ def test_staging_is_refused_over_a_pending_version_the_provider_did_not_write() 
 def test_without_a_next_token_a_foreign_pending_label_is_left_alone() -> None:
     observed = secret((written(RotationId="a"), CURRENT), ("0b6c-hand-rotation", PENDING))
 
-    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="a"), same_secret=True)
+    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="a"))
 
     assert plan.summary() == ["PutResourcePolicy"]

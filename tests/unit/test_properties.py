@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from access_token_secret.adapter.inputs import properties, service_timeout
 from access_token_secret.errors import InvalidPropertiesError
-from access_token_secret.plan.properties import (
-    DeletionOptions,
-    Tag,
-    parse_deletion_options,
-    parse_properties,
-    service_timeout,
-)
+from access_token_secret.plan.properties import DeletionOptions, Tag, parse_deletion_options, parse_properties
 from access_token_secret.tokens import AccessToken, TokenFormat
 
 BASE = {
@@ -24,7 +19,8 @@ PREFIX = "mediatailor/"
 
 
 def parse(**extra: Any) -> Any:
-    return parse_properties({**BASE, **extra}, name_prefix=PREFIX)
+    """As the adapter reads them: CloudFormation's own properties are stripped first."""
+    return properties({**BASE, **extra}, name_prefix=PREFIX)
 
 
 def test_minimal_properties_get_the_documented_defaults() -> None:

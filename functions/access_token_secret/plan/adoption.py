@@ -161,6 +161,15 @@ def adoption_refusal(candidate: Candidate, keys: tuple[str | None, str] | None) 
     return None
 
 
+def policy_refusal(policy: str | Unreadable | None, candidate: Candidate) -> ProviderError | None:
+    """:func:`check_policy` as a value: the value is read only once the policy passed."""
+    try:
+        check_policy(policy, candidate.found, candidate.name)
+    except ProviderError as refusal:
+        return refusal
+    return None
+
+
 def is_adopted(*secrets: SecretState | None) -> bool:
     """Whether any of ``secrets`` was adopted: its AWSCURRENT carries the upper-case kind."""
     return any(s is not None and keeps_other_keys(s.current_version) for s in secrets)

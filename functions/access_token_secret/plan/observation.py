@@ -26,7 +26,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 
 from ..tokens import AccessToken
-from .adoption import Candidate, adoption_refusal, wants_adoption
+from .adoption import Candidate, adoption_refusal, policy_refusal, wants_adoption
 from .context import ProviderSettings, ResourceIdentity
 from .desired import Desired
 from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
@@ -211,7 +211,7 @@ def _reads(asked: Asked, seen: Observation) -> Reads:
         if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
             return where
         yield ReadPolicy(landing.arn)
-        if asked.props.access_token is None and not isinstance(seen.policies[landing.arn], Unreadable):
+        if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], candidate) is None:
             if landing.deleted_date is not None:
                 yield Restore(landing.arn)
             yield ReadStored(landing.arn)

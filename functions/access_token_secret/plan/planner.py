@@ -26,7 +26,16 @@ from .actions import (
     UntagSecret,
     UpdateSecret,
 )
-from .adoption import ADOPT_TAG, Adoption, adoption_refusal, check_policy, check_token_return, is_adopted, stored_token
+from .adoption import (
+    ADOPT_TAG,
+    Adoption,
+    adoption_refusal,
+    check_token_return,
+    consented,
+    is_adopted,
+    policy_refusal,
+    stored_token,
+)
 from .context import ResourceIdentity
 from .desired import Desired
 from .keys import usable_key_arn
@@ -61,7 +70,9 @@ def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
     refusal = adoption_refusal(candidate, (key_arn, found.key_arn))
     if refusal is not None:
         raise refusal
-    check_policy(seen.policies[candidate.found.arn], candidate.found, candidate.name)
+    refusal = policy_refusal(seen.policies[candidate.found.arn], candidate)
+    if refusal is not None:
+        raise refusal
     if asked.props.access_token is not None:
         return Adoption(kms_key_arn=key_arn)  # the template supplies the token
     token, problem = stored_token(seen.stored[candidate.found.arn], asked.props.secret_string_key)
@@ -73,9 +84,7 @@ def consent_used(asked: Asked, seen: Observation) -> str | None:
     the outcome (a success removes the tag in its plan, a failure by the service)."""
     found = where(asked, seen)
     candidate = found.candidate(asked) if found is not None else None
-    if candidate is None or adoption_refusal(candidate, None) is not None:
-        return None
-    return candidate.found.arn if candidate.found.tag_map().get(ADOPT_TAG) == asked.identity.stack_name else None
+    return candidate.found.arn if candidate is not None and consented(candidate.found, asked.identity) else None
 
 
 def moved(before: Plan, after: Plan) -> bool:
