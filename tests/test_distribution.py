@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from access_token_secret.adapter.handler import response_data
-from access_token_secret.aws.apply import Outcome
 from access_token_secret.adapter.inputs import CLOUDFORMATION_PROPERTIES
+from access_token_secret.aws.apply import Outcome
 from access_token_secret.plan.properties import (
     FIELDS,
     KNOWN_PROPERTIES,

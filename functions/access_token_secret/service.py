@@ -69,7 +69,8 @@ class AccessTokenSecretService:
     # Observing ----------------------------------------------------------------------------
 
     def _perform(self, read: Read, keys: tuple[str, ...]) -> object:
-        secrets, result = self._secrets, None
+        secrets = self._secrets
+        result: object = None
         match read:
             case DescribeKey(key_id=key_id):
                 result = self._kms.describe(key_id)

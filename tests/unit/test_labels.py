@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from access_token_secret.errors import SecretConflictError
+from access_token_secret.plan import labels
 from access_token_secret.plan.actions import PromoteVersion, PutSecretValue, ReportTokens, ReusedToken, SuppliedToken
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.desired import Desired
@@ -211,3 +212,21 @@ def test_without_a_next_token_a_foreign_pending_label_is_left_alone() -> None:
     plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="a"))
 
     assert plan.summary() == ["PutResourcePolicy"]
+
+
+def _docstring_tables() -> list[list[tuple[str, str]]]:
+    """Every two-column table of plan/labels.py's docstring, as (first cell, second cell) rows."""
+    tables: list[list[tuple[str, str]]] = []
+    lines = (labels.__doc__ or "").splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("===")]
+    for top, below_header, bottom in zip(rules[0::3], rules[1::3], rules[2::3], strict=True):
+        width = len(lines[top].split()[0])
+        del top
+        tables.append([(row[:width].strip(), row[width:].strip()) for row in lines[below_header + 1 : bottom]])
+    return tables
+
+
+def test_the_docstring_tables_are_the_rows_the_code_runs() -> None:
+    rows = [[(row.when, row.then) for row in table] for table in (labels.CURRENT_ROWS, labels.PENDING_ROWS)]
+
+    assert _docstring_tables() == [*rows, [(row.when, row.then) for row in labels.SOURCE_ROWS]]

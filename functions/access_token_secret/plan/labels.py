@@ -18,40 +18,40 @@ crash. They differ only in what was observed, so none is a special case:
 
 AWSCURRENT:
 
-==============================================================================  ==================
-the wanted token is ...                                                         then
-==============================================================================  ==================
-on AWSCURRENT under SecretStringKey for the key, and the key did not change     nothing
-on another version under SecretStringKey for the key, no key or JSON key change  move AWSCURRENT
-anything else                                                                   write it (source)
-==============================================================================  ==================
+==================================================================================  ==================
+the wanted token is ...                                                             then
+==================================================================================  ==================
+on AWSCURRENT under SecretStringKey for the key, and the key did not change         nothing
+on another version under SecretStringKey for the key, no key or JSON key change     move AWSCURRENT
+anything else                                                                       write it (source)
+==================================================================================  ==================
 
 AWSPENDING, for the version that carries it now (``live``):
 
-==============================================================================  ==================
-live is ...                                                                     then
-==============================================================================  ==================
-any, with a next token wanted and rotation configured on the secret             refused
-absent, or the version that is current afterwards                               nothing
-not written by the provider, with a next token wanted                           refused
-not written by the provider                                                     left alone
-the current version, replaced by a write                                        label taken off
-any, with no next token wanted                                                  label taken off
-holding the wanted next token under SecretStringKey for the key                 kept
-anything else                                                                   moved by the write
-==============================================================================  ==================
+==================================================================================  ==================
+live is ...                                                                         then
+==================================================================================  ==================
+any, with a next token wanted and rotation configured on the secret                 refused
+absent, or the version that is current afterwards                                   nothing
+not written by the provider, with a next token wanted                               refused
+not written by the provider                                                         left alone
+the current version, replaced by a write                                            label taken off
+any, with no next token wanted                                                      label taken off
+holding the wanted next token under SecretStringKey for the key                     kept
+anything else                                                                       moved by the write
+==================================================================================  ==================
 
 When a next token is wanted and no version keeps the label, it is written pending (source).
 
 Where a written token comes from (source):
 
-==============================================================================  ==================
-the token is ...                                                                source
-==============================================================================  ==================
-supplied by the template                                                        the template
-on any version of this secret or of the secret being left                       read it again
-none of the above                                                               generate
-==============================================================================  ==================
+==================================================================================  ==================
+the token is ...                                                                    source
+==================================================================================  ==================
+supplied by the template                                                            the template
+on any version of this secret or of the secret being left                           read it again
+none of the above                                                                   generate
+==================================================================================  ==================
 
 "For the key" means written for the template's KMS key (recorded in the VersionId; a version
 of release 1.0 records none, and the secret's key decides). A token is read and written again,
@@ -63,7 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Final
 
 from ..errors import SecretConflictError
 from ..tokens import AccessToken
@@ -231,12 +231,9 @@ def listing_needed(request: Request, state: SecretState, donor: SecretState | No
 
 # The rows ----------------------------------------------------------------------------------------
 
-Scene = TypeVar("Scene")
-Outcome = TypeVar("Outcome")
-
 
 @dataclass(frozen=True)
-class Row(Generic[Scene, Outcome]):
+class Row[Scene, Outcome]:
     """One row of a table in the module docstring: its two cells, and the code that runs it."""
 
     when: str
@@ -245,7 +242,7 @@ class Row(Generic[Scene, Outcome]):
     act: Callable[[Scene], Outcome]
 
 
-def first_match(rows: tuple[Row[Scene, Outcome], ...], scene: Scene) -> Outcome:
+def first_match[Scene, Outcome](rows: tuple[Row[Scene, Outcome], ...], scene: Scene) -> Outcome:
     return next(row.act(scene) for row in rows if row.test(scene))
 
 
@@ -409,7 +406,8 @@ def _refuse_foreign(live: _Live) -> tuple[tuple[Action, ...], str | None]:
 
 def _holds_next(live: _Live) -> bool:
     request, version = live.lands.request, live.version
-    assert version is not None and live.want is not None
+    assert version is not None
+    assert live.want is not None
     return holds(live.lands.state, version, live.want, request) and _fits(version, request)
 
 

@@ -162,10 +162,7 @@ def plan_converge(
     adopted = adoption is not None or keeps_other_keys(marked.current_version)
     lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
     settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
-    if observed is None:
-        actions = _create(desired, settled)
-    else:
-        actions = _update(desired, observed, old, adoption, settled)
+    actions = _create(desired, settled) if observed is None else _update(desired, observed, old, adoption, settled)
     if props.return_access_token:
         supplied_only = adopted or is_adopted(donor)
         actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
@@ -179,7 +176,8 @@ def plan_converge(
 def _create(desired: Desired, settled: Settled) -> list[Action]:
     """The AWSCURRENT write becomes CreateSecret, which takes the key, tags and description."""
     first, *rest = settled.actions
-    assert isinstance(first, PutSecretValue) and not first.pending
+    assert isinstance(first, PutSecretValue)
+    assert not first.pending
     write = replace(first.write, also_keys=())
     tags = tuple(sorted(desired.tags().items()))
     create = CreateSecret(desired.name, desired.kms_key_arn, desired.props.description, tags, write)
