@@ -141,7 +141,9 @@ def measure_calls_and_latency(local: LocalAws, key: str) -> None:
         counted("Delete", partial(stack.delete, "Token"))
         baseline_run(local, key, run, baseline)
 
-    budgets = {"Create": 3, "Update (new token)": 5, "Update (nothing changed)": 3, "Delete": 2}
+    # 1.3: the secret is described before anything is decided (Create 3 -> 4) and a supplied
+    # token is read instead of inferred from the old properties (unchanged Update 3 -> 4).
+    budgets = {"Create": 4, "Update (new token)": 5, "Update (nothing changed)": 4, "Delete": 2}
     for label, budget in budgets.items():
         value = median([float(c) for c in calls[label]])
         record(f"AWS calls: {label}", f"{value:.0f}", f"<= {budget}", value <= budget)
@@ -284,7 +286,8 @@ def measure_new_paths(local: LocalAws, key: str, other_key: str) -> None:
             "Token", _props(key, SecretName="mediatailor/bench/hand-made", AdoptExistingSecret=True)
         )
     )
-    record("AWS calls: Create, adoption", str(adopted), "<= 10", adopted <= 10)
+    # 1.3: described first, so no CreateSecret is tried on the taken name (10 -> 9).
+    record("AWS calls: Create, adoption", str(adopted), "<= 9", adopted <= 9)
 
 
 # --- Cold start --------------------------------------------------------------------------------

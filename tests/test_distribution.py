@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from access_token_secret.adapter.handler import response_data
+from access_token_secret.adapter.inputs import CLOUDFORMATION_PROPERTIES
 from access_token_secret.aws.apply import Outcome
 from access_token_secret.plan.properties import (
-    CLOUDFORMATION_PROPERTIES,
     FIELDS,
     KNOWN_PROPERTIES,
     Field,

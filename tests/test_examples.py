@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from access_token_secret.plan.properties import parse_properties
+from access_token_secret.adapter.inputs import properties as parse_properties
 from access_token_secret.tokens import TokenFormat
 
 from harness.account import make_arn

@@ -59,9 +59,28 @@ class NotFoundError(AwsCallError):
     """The addressed resource does not exist (control flow, rarely shown to users)."""
 
 
-class AlreadyExistsError(AwsCallError):
-    """CreateSecret found the name taken (AWS or the emulator's wording)."""
-
-
 class ScheduledForDeletionError(AwsCallError):
-    """The secret (or its name) is scheduled for deletion."""
+    """A read refused: the secret is scheduled for deletion."""
+
+
+class RaceError(AwsCallError):
+    """A write refused because the secret is no longer as it was observed: another copy of the
+    event (Lambda delivers at least once, and two copies can run at once) or a retried call got
+    there first. The secret is observed again and the plan made again from that."""
+
+
+class NameTakenError(RaceError):
+    """CreateSecret: the name is taken, or in its recovery window."""
+
+
+class VersionTakenError(RaceError):
+    """PutSecretValue: this request's VersionId holds another value, or the secret was
+    scheduled for deletion meanwhile."""
+
+
+class LabelMovedError(RaceError):
+    """UpdateSecretVersionStage: the label is no longer on the version the plan saw."""
+
+
+class AlreadyDeletedError(RaceError):
+    """DeleteSecret: the secret is already scheduled for deletion ("currently marked deleted")."""

@@ -135,9 +135,12 @@ def test_aws_wording_for_a_name_scheduled_for_deletion_is_handled_too(
 ) -> None:
     """moto answers ResourceExistsException here; AWS answers InvalidRequestException "You can't
     create this secret because a secret with this name is already scheduled for deletion." The
-    AWS answer is injected at the HTTP level; the provider must take the same path for both."""
+    AWS answer is injected at the HTTP level; the provider must take the same path for both. The
+    name is described first, so the race is played: it is free when described, scheduled when
+    created."""
     arn = stack.create("Token", props(kms_key, SecretName="mediatailor/aws-wording")).physical_id
     stack.delete_stack()
+    proxy_calls.inject(Fault("DescribeSecret", code="ResourceNotFoundException", message="not found", times=1))
     proxy_calls.inject(
         Fault(
             "CreateSecret",

@@ -21,13 +21,13 @@ from access_token_secret.plan.adoption import (
 )
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.naming import OWNER_STACK_TAG, owner_tags
+from access_token_secret.plan.observation import Asked, DescribeKey, DescribeSecret, Observation, next_read
 from access_token_secret.plan.planner import plan_converge
 from access_token_secret.plan.policy import grants_only_mediatailor, resource_policy
-from access_token_secret.plan.state import SecretState, SecretVersion
+from access_token_secret.plan.state import KeyFacts, SecretState, SecretVersion
 from access_token_secret.plan.versions import VersionContent, json_key_identity, version_id
-from access_token_secret.tokens import AccessToken
 
-from tests.unit.test_planner import ARN, KEY_ARN, ME, desired, props
+from tests.support.planning import ARN, KEY_ARN, ME, SETTINGS, decided, desired, props
 
 LONG_STACK = "s" * 128  # CloudFormation allows stack names of up to 128 characters
 LONG_NAME = "mediatailor/" + "n" * 500  # Secrets Manager allows 512
@@ -169,29 +169,35 @@ def consented(*versions: tuple[str, tuple[str, ...]], tags: dict[str, str] | Non
     )
 
 
-def test_adopting_with_return_access_token_but_no_access_token_is_refused_by_the_planner() -> None:
+def test_adopting_with_return_access_token_but_no_access_token_is_refused_before_any_read() -> None:
     found = consented((HAND_MADE, ("AWSCURRENT",)))
+    adopt = props(ReturnAccessToken=True, AdoptExistingSecret=True, SecretName=found.name)
+    seen: list[Observation] = []
 
-    reason = refusal(
-        plan_converge,
-        desired(ReturnAccessToken=True),
-        found,
-        adoption=Adoption(kms_key_arn=KEY_ARN, token=AccessToken("hand-made-token")),
-    )
+    reason = refusal(lambda: seen.append(decided(Asked(ME, SETTINGS, adopt, creating=True), found)[1]))
 
     assert "needs AccessToken" in reason
+    assert not seen  # refused by decide(); and the loop asked for no read of the secret's value:
+    observation = Observation()
+    while (read := next_read(Asked(ME, SETTINGS, adopt, creating=True), observation)) is not None:
+        assert isinstance(read, (DescribeKey, DescribeSecret)), read
+        observation.record(
+            read, found if isinstance(read, DescribeSecret) else KeyFacts(KEY_ARN, "CUSTOMER", "Enabled", None, None)
+        )
 
 
 def test_an_update_of_an_adopted_secret_with_return_access_token_but_no_access_token_is_refused() -> None:
     found = consented((adopted_version("g", "e" * 16), ("AWSCURRENT",)), tags=owner_tags(ME))
+    asked = Asked(ME, SETTINGS, props(ReturnAccessToken=True, RotationId="2"), old=props(), reference=ARN)
 
-    assert "needs AccessToken" in refusal(plan_converge, desired(ReturnAccessToken=True, RotationId="2"), found)
+    assert "needs AccessToken" in refusal(decided, asked, found)
 
 
 def test_a_move_away_from_an_adopted_secret_with_return_access_token_but_no_access_token_is_refused() -> None:
     donor = consented((adopted_version("g", "e" * 16), ("AWSCURRENT",)), tags=owner_tags(ME))
+    asked = Asked(ME, SETTINGS, props(ReturnAccessToken=True, SecretName="mediatailor/elsewhere"), reference=ARN)
 
-    assert "needs AccessToken" in refusal(plan_converge, desired(ReturnAccessToken=True), None, donor=donor)
+    assert "needs AccessToken" in refusal(decided, asked, donor)
 
 
 def test_an_adoption_that_supplies_the_token_reports_neither_the_hand_made_previous_nor_a_foreign_pending() -> None:

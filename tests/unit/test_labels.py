@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from access_token_secret.errors import SecretConflictError
+from access_token_secret.plan import labels
 from access_token_secret.plan.actions import PromoteVersion, PutSecretValue, ReportTokens, ReusedToken, SuppliedToken
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.desired import Desired
@@ -58,37 +59,37 @@ SUPPLIED_PENDING = written(purpose="pending", AccessToken=T2)
     ("request_", "observed", "reads"),
     [
         pytest.param(
-            Request(desired(AccessToken=T1), old=props(AccessToken=T1), same_secret=True),
+            Request(desired(AccessToken=T1), old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
-            (),
-            id="token unchanged on the secret the old properties describe: nothing to read",
+            (SUPPLIED_CURRENT,),
+            id="token unchanged: AWSCURRENT is read all the same (nothing is inferred)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T1), old=props(AccessToken=T1), same_secret=False),
+            Request(desired(AccessToken=T1), old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="back on an earlier secret: its current token is read (case 1)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1), same_secret=True),
+            Request(desired(AccessToken=T2), old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="a new supplied token: AWSCURRENT is read (a twin may have written it)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1, NextAccessToken=T2), same_secret=True),
+            Request(desired(AccessToken=T2), old=props(AccessToken=T1, NextAccessToken=T2)),
             secret((SUPPLIED_CURRENT, CURRENT), (SUPPLIED_PENDING, PENDING)),
             (SUPPLIED_CURRENT, SUPPLIED_PENDING),
             id="a supplied promotion: the pending version may hold the token",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1), same_secret=True),
+            Request(desired(AccessToken=T2), old=props(AccessToken=T1)),
             secret((written(ME, AccessToken=T2), CURRENT)),
             (),
             id="written by this very request: known",
         ),
         pytest.param(
-            Request(desired(RotationId="b"), old=props(RotationId="a"), same_secret=True),
+            Request(desired(RotationId="b"), old=props(RotationId="a")),
             secret((written(RotationId="a"), CURRENT)),
             (),
             id="generated tokens are named by their VersionId: never read to compare",
@@ -139,7 +140,7 @@ def test_a_token_that_lost_its_label_is_staged_again_instead_of_a_new_one() -> N
     )
 
     staged = [a for a in plan.actions if isinstance(a, PutSecretValue)]
-    assert [a.source for a in staged] == [ReusedToken(ARN, lost)]
+    assert [a.write.source for a in staged] == [ReusedToken(ARN, lost)]
     assert staged[0].stages == ("AWSPENDING",)
 
 
@@ -163,9 +164,9 @@ def test_a_supplied_token_on_an_earlier_secret_is_written_when_the_read_differs(
     """Case 1: the restored secret still holds t1; the template says t2."""
     earlier = secret((SUPPLIED_CURRENT, CURRENT), values=((SUPPLIED_CURRENT, AccessToken(T1)),))
 
-    plan = plan_converge(desired(AccessToken=T2), earlier, old=props(AccessToken=T2), same_secret=False)
+    plan = plan_converge(desired(AccessToken=T2), earlier, old=props(AccessToken=T2))
 
-    assert [a.source for a in plan.actions if isinstance(a, PutSecretValue)] == [SuppliedToken(AccessToken(T2))]
+    assert [a.write.source for a in plan.actions if isinstance(a, PutSecretValue)] == [SuppliedToken(AccessToken(T2))]
 
 
 def test_after_unstaging_nothing_is_reported_pending() -> None:
@@ -185,7 +186,7 @@ def test_token_format_and_length_never_rotate_by_themselves(change: dict[str, st
     """Case 8: the RotationId names the token, whatever it was generated as."""
     observed = secret((written(RotationId="a"), CURRENT))
 
-    plan = plan_converge(desired(RotationId="a", **change), observed, old=props(RotationId="a"), same_secret=True)
+    plan = plan_converge(desired(RotationId="a", **change), observed, old=props(RotationId="a"))
 
     assert plan.summary() == ["PutResourcePolicy"]
 
@@ -208,6 +209,24 @@ def test_staging_is_refused_over_a_pending_version_the_provider_did_not_write() 
 def test_without_a_next_token_a_foreign_pending_label_is_left_alone() -> None:
     observed = secret((written(RotationId="a"), CURRENT), ("0b6c-hand-rotation", PENDING))
 
-    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="a"), same_secret=True)
+    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="a"))
 
     assert plan.summary() == ["PutResourcePolicy"]
+
+
+def _docstring_tables() -> list[list[tuple[str, str]]]:
+    """Every two-column table of plan/labels.py's docstring, as (first cell, second cell) rows."""
+    tables: list[list[tuple[str, str]]] = []
+    lines = (labels.__doc__ or "").splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("===")]
+    for top, below_header, bottom in zip(rules[0::3], rules[1::3], rules[2::3], strict=True):
+        width = len(lines[top].split()[0])
+        del top
+        tables.append([(row[:width].strip(), row[width:].strip()) for row in lines[below_header + 1 : bottom]])
+    return tables
+
+
+def test_the_docstring_tables_are_the_rows_the_code_runs() -> None:
+    rows = [[(row.when, row.then) for row in table] for table in (labels.CURRENT_ROWS, labels.PENDING_ROWS)]
+
+    assert _docstring_tables() == [*rows, [(row.when, row.then) for row in labels.SOURCE_ROWS]]

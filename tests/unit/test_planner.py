@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from access_token_secret.plan.actions import (
     TagSecret,
     UntagSecret,
     UpdateSecret,
+    Write,
 )
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.desired import Desired
@@ -96,10 +98,13 @@ LEGACY = "mtats1g" + "a" * 48
         ),
         pytest.param(
             desired(AccessToken="same-token-1"),
-            secret((written(AccessToken="same-token-1"), CURRENT)),
+            replace(
+                secret((written(AccessToken="same-token-1"), CURRENT)),
+                values=((written(AccessToken="same-token-1"), AccessToken("same-token-1")),),
+            ),
             props(AccessToken="same-token-1"),
             ["PutResourcePolicy"],
-            id="supplied token unchanged: only the policy",
+            id="supplied token unchanged (as read): only the policy",
         ),
         pytest.param(
             desired(AccessToken="new-token-22"),
@@ -169,7 +174,7 @@ LEGACY = "mtats1g" + "a" * 48
 def test_converge_plans_the_fewest_actions(
     wanted: Desired, observed: SecretState | None, old: Any, expected: list[str]
 ) -> None:
-    assert plan_converge(wanted, observed, old=old, same_secret=old is not None).summary() == expected
+    assert plan_converge(wanted, observed, old=old).summary() == expected
 
 
 def test_a_key_change_rewrites_the_current_token_under_the_new_key() -> None:
@@ -177,7 +182,7 @@ def test_a_key_change_rewrites_the_current_token_under_the_new_key() -> None:
     plan = plan_converge(desired(), secret((current, CURRENT), kms=OTHER_KEY_ARN), old=props())
 
     assert plan.actions[0] == UpdateSecret(kms_key_arn=KEY_ARN, description=None)
-    assert plan.actions[1] == PutSecretValue(ReusedToken(ARN, current), "K", written(ME))
+    assert plan.actions[1] == PutSecretValue(Write(ReusedToken(ARN, current), "K", written(ME)))
 
 
 def test_a_new_secret_string_key_reuses_the_generated_token() -> None:
@@ -186,8 +191,8 @@ def test_a_new_secret_string_key_reuses_the_generated_token() -> None:
 
     put = plan.actions[0]
     assert isinstance(put, PutSecretValue)
-    assert put.source == ReusedToken(ARN, current)
-    assert put.secret_string_key == "Other"
+    assert put.write.source == ReusedToken(ARN, current)
+    assert put.write.secret_string_key == "Other"
 
 
 def test_a_replacement_carries_the_generated_token_over_from_the_old_secret() -> None:
@@ -198,7 +203,7 @@ def test_a_replacement_carries_the_generated_token_over_from_the_old_secret() ->
 
     create = plan.actions[0]
     assert isinstance(create, CreateSecret)
-    assert create.source == ReusedToken(ARN, old_version)
+    assert create.write.source == ReusedToken(ARN, old_version)
 
 
 def test_a_create_generates_with_the_requested_format_and_tags_the_owner() -> None:
@@ -206,16 +211,16 @@ def test_a_create_generates_with_the_requested_format_and_tags_the_owner() -> No
 
     create = plan.actions[0]
     assert isinstance(create, CreateSecret)
-    assert create.source == GeneratedToken(props().token_format, 64)
+    assert create.write.source == GeneratedToken(props().token_format, 64)
     assert dict(create.tags) == {"team": "v", **owner_tags(ME)}
     assert create.kms_key_arn == KEY_ARN
-    assert create.version_id == written(ME, TokenLength="64", Tags=[{"Key": "team", "Value": "v"}])
+    assert create.write.version_id == written(ME, TokenLength="64", Tags=[{"Key": "team", "Value": "v"}])
 
 
 def test_a_supplied_token_is_carried_masked() -> None:
     plan = plan_converge(desired(AccessToken="do-not-print-me"), None)
 
-    assert plan.actions[0].source == SuppliedToken(AccessToken("do-not-print-me"))  # type: ignore[union-attr]
+    assert plan.actions[0].write.source == SuppliedToken(AccessToken("do-not-print-me"))  # type: ignore[union-attr]
     assert "do-not-print-me" not in repr(plan)
 
 
@@ -286,7 +291,7 @@ def test_rollback_after_a_key_change_promotes_nothing_and_rewrites() -> None:
     plan = plan_converge(desired(), observed, old=props(RotationId="x"))
 
     assert not any(isinstance(a, PromoteVersion) for a in plan.actions)
-    assert PutSecretValue(ReusedToken(ARN, old), "K", written(ME)) in plan.actions
+    assert PutSecretValue(Write(ReusedToken(ARN, old), "K", written(ME))) in plan.actions
 
 
 @pytest.mark.parametrize(
@@ -320,8 +325,8 @@ def test_a_new_secret_string_key_keeps_the_old_one_until_the_next_write() -> Non
 
     put = plan.actions[0]
     assert isinstance(put, PutSecretValue)
-    assert put.secret_string_key == "New"
-    assert put.also_keys == ("K",)
+    assert put.write.secret_string_key == "New"
+    assert put.write.also_keys == ("K",)
 
 
 def test_rolling_back_a_secret_string_key_change_writes_both_keys_instead_of_promoting() -> None:
@@ -331,7 +336,7 @@ def test_rolling_back_a_secret_string_key_change_writes_both_keys_instead_of_pro
     plan = plan_converge(desired(), observed, old=props(SecretStringKey="New"))
 
     assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]
-    assert plan.actions[0].also_keys == ("New",)  # type: ignore[union-attr]
+    assert plan.actions[0].write.also_keys == ("New",)  # type: ignore[union-attr]
 
 
 def test_a_version_written_for_another_key_is_not_promoted() -> None:

@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from access_token_secret.adapter.inputs import properties
 from access_token_secret.errors import InvalidPropertiesError
-from access_token_secret.plan.properties import (
-    DeletionOptions,
-    Tag,
-    parse_deletion_options,
-    parse_properties,
-    service_timeout,
-)
+from access_token_secret.plan.properties import DeletionOptions, Tag, parse_deletion_options, parse_properties
 from access_token_secret.tokens import AccessToken, TokenFormat
 
 BASE = {
@@ -24,7 +19,8 @@ PREFIX = "mediatailor/"
 
 
 def parse(**extra: Any) -> Any:
-    return parse_properties({**BASE, **extra}, name_prefix=PREFIX)
+    """As the adapter reads them: CloudFormation's own properties are stripped first."""
+    return properties({**BASE, **extra}, name_prefix=PREFIX)
 
 
 def test_minimal_properties_get_the_documented_defaults() -> None:
@@ -159,11 +155,3 @@ def test_properties_that_are_not_an_object_are_refused() -> None:
 )
 def test_delete_reads_its_options_leniently(raw: object, expected: DeletionOptions) -> None:
     assert parse_deletion_options(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "seconds"),
-    [({"ServiceTimeout": "30"}, 30), ({"ServiceTimeout": 3600}, 3600), ({"ServiceTimeout": "0"}, None), ({}, None)],
-)
-def test_the_timer_reads_service_timeout_as_the_model_validates_it(raw: dict[str, object], seconds: int | None) -> None:
-    assert service_timeout(raw) == seconds

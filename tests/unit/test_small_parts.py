@@ -8,11 +8,12 @@ import uuid
 
 import pytest
 from access_token_secret.adapter.envelope import envelope_problem
+from access_token_secret.adapter.inputs import is_secret_reference
 from access_token_secret.adapter.response import MAX_BODY_BYTES, build_body, shorten
 from access_token_secret.errors import KmsKeyError
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.keys import usable_key_arn
-from access_token_secret.plan.naming import default_secret_name, is_secret_reference, name_problem
+from access_token_secret.plan.naming import default_secret_name, name_problem
 from access_token_secret.plan.properties import parse_properties
 from access_token_secret.plan.state import KeyFacts
 from access_token_secret.plan.versions import content_of, parse, version_id

@@ -23,9 +23,10 @@ from urllib.parse import parse_qs, urlsplit
 MIN_SERVICE_TIMEOUT_S: Final = 1
 MAX_SERVICE_TIMEOUT_S: Final = 3600
 DEFAULT_SERVICE_TIMEOUT_S: Final = 3600
-SERVICE_TIMEOUT_PROBLEM: Final = (
-    f"Invalid properties: ServiceTimeout must be a whole number from {MIN_SERVICE_TIMEOUT_S} to {MAX_SERVICE_TIMEOUT_S}"
+SERVICE_TIMEOUT_RULE: Final = (
+    f"ServiceTimeout must be a whole number from {MIN_SERVICE_TIMEOUT_S} to {MAX_SERVICE_TIMEOUT_S}"
 )
+SERVICE_TIMEOUT_PROBLEM: Final = f"Invalid properties: {SERVICE_TIMEOUT_RULE}"
 _WHOLE_NUMBER = re.compile(r"[+-]?\d{1,12}")
 
 

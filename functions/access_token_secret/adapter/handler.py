@@ -21,9 +21,11 @@ from ..errors import InvalidPropertiesError, ProviderConfigurationError, Provide
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
 from ..plan.naming import prefix_problem
+from ..plan.properties import parse_deletion_options
 from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
+from . import inputs
 from .deadline import DEFAULT_SERVICE_TIMEOUT_S, SERVICE_TIMEOUT_PROBLEM, cloudformation_wait, service_timeout
 from .envelope import (
     Envelope,
@@ -180,8 +182,8 @@ class _Request:
             return current
         if self.service is not None:
             try:
-                props = self.service.properties(self.envelope.properties)
-                return self.service.desired_name(props, self.identity)
+                props = inputs.properties(self.envelope.properties, name_prefix=self.service.settings.name_prefix)
+                return self.service.name_on_create(props, self.identity)
             except InvalidPropertiesError:
                 pass
         return self._not_created()
@@ -210,20 +212,26 @@ class _Request:
 
     def create(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
-        return self._answer(
-            self._guarded(lambda: service.create(self.identity, self.envelope.properties, self.progress))
-        )
+        prefix = service.settings.name_prefix
+
+        def create() -> Result:
+            return service.create(
+                self.identity, inputs.properties(self.envelope.properties, name_prefix=prefix), self.progress
+            )
+
+        return self._answer(self._guarded(create))
 
     def update(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
-        envelope = self.envelope
-        physical_id = self._answer(
-            self._guarded(
-                lambda: service.update(
-                    self.identity, envelope.physical_id, envelope.properties, envelope.old_properties, self.progress
-                )
-            )
-        )
+        envelope, prefix = self.envelope, service.settings.name_prefix
+
+        def update() -> Result:
+            reference = inputs.secret_reference(envelope.physical_id, prefix)
+            props = inputs.properties(envelope.properties, name_prefix=prefix)
+            old = inputs.old_properties(envelope.old_properties, name_prefix=prefix)
+            return service.update(self.identity, reference, props, old, self.progress)
+
+        physical_id = self._answer(self._guarded(update))
         # FAILED, or already answered FAILED by the timeout thread while this kept running.
         if self.resource.Status == "FAILED" or self.resource.sent:
             self._discard_new_secret(service)
@@ -237,13 +245,16 @@ class _Request:
         if not created or created == self.envelope.physical_id:
             return
         try:
-            service.delete(self.identity, created, self.envelope.properties)
+            service.delete(self.identity, created, parse_deletion_options(self.envelope.properties))
         except Exception:  # noqa: BLE001 - the FAILED answer matters more; the log says what is left
             logger.exception("could not remove the secret a failed update created", extra={"secret_arn": created})
 
     def delete(self, event: dict[str, Any], context: LambdaContext) -> str:
         service = self._service()
-        self._guarded(lambda: service.delete(self.identity, self.envelope.physical_id, self.envelope.properties))
+        prefix, options = service.settings.name_prefix, parse_deletion_options(self.envelope.properties)
+        self._guarded(
+            lambda: service.delete(self.identity, inputs.deleted_reference(self.envelope.physical_id, prefix), options)
+        )
         return self.envelope.physical_id
 
     def _service(self) -> AccessTokenSecretService:

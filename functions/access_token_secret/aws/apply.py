@@ -30,6 +30,7 @@ from ..plan.actions import (
     UnstagePending,
     UntagSecret,
     UpdateSecret,
+    Write,
 )
 from ..plan.adoption import other_keys
 from ..plan.policy import resource_policy
@@ -64,10 +65,10 @@ class Applier:
         self._known: dict[str, AccessToken] = dict(known or {})
         self._keys: tuple[str, ...] = ()
 
-    def run(self, plan: Plan, *, arn: str | None, name: str, current_version: str | None) -> Outcome:
-        """Apply ``plan`` to the secret ``arn`` (``None`` until CreateSecret made it)."""
+    def run(self, plan: Plan) -> Outcome:
+        """Apply ``plan`` to its secret (addressed by name until CreateSecret made it)."""
         self._keys = plan.token_keys
-        outcome = Outcome(arn=arn or plan.secret_id, name=name, version_id=current_version)
+        outcome = Outcome(arn=plan.secret_id, name=plan.name, version_id=plan.current_version)
         for action in plan.actions:
             self._apply(action, outcome)
         return outcome
@@ -109,43 +110,35 @@ class Applier:
             return generate_token(source.token_format, source.length)
         return self._token_of(source.secret_id, source.version_id)
 
-    def _others(self, others_from: str | None, written_keys: tuple[str, ...]) -> dict[str, object]:
-        """An adopted secret's other JSON keys (see :func:`~access_token_secret.plan.adoption.other_keys`)."""
-        if others_from is None:
-            return {}
-        return other_keys(self._secrets.read_document(others_from), written_keys, self._keys)
+    def _value(self, write: Write) -> tuple[AccessToken, str]:
+        """The token of ``write`` and the document it is stored in (an adopted secret's other
+        JSON keys as they are now, see :func:`~access_token_secret.plan.adoption.other_keys`)."""
+        token = self._token(write.source)
+        others: dict[str, object] = {}
+        if write.others_from is not None:
+            written_keys = (write.secret_string_key, *write.also_keys)
+            others = other_keys(self._secrets.read_document(write.others_from), written_keys, self._keys)
+        return token, secret_string(write.secret_string_key, token, write.also_keys, others)
 
     def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
-        outcome.token = self._token(action.source)
-        self._known[action.version_id] = outcome.token
+        outcome.token, value = self._value(action.write)
+        self._known[action.write.version_id] = outcome.token
         outcome.arn, outcome.version_id = self._secrets.create(
             name=action.name,
             kms_key_arn=action.kms_key_arn,
             description=action.description,
             tags=action.tags,
-            value=secret_string(
-                action.secret_string_key,
-                outcome.token,
-                others=self._others(action.others_from, (action.secret_string_key,)),
-            ),
-            version_id=action.version_id,
+            value=value,
+            version_id=action.write.version_id,
         )
         self._progress.record_secret(outcome.arn, created=True)
 
     def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:
-        token = self._token(action.source)
+        token, value = self._value(action.write)
         written = self._secrets.put_value(
-            outcome.arn,
-            value=secret_string(
-                action.secret_string_key,
-                token,
-                action.also_keys,
-                self._others(action.others_from, (action.secret_string_key, *action.also_keys)),
-            ),
-            version_id=action.version_id,
-            stages=action.stages,
+            outcome.arn, value=value, version_id=action.write.version_id, stages=action.stages
         )
-        self._known[action.version_id] = token
+        self._known[action.write.version_id] = token
         if action.pending:
             outcome.pending_token = token
         else:

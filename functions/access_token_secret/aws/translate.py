@@ -2,7 +2,8 @@
 
 Reasons never quote request parameters (botocore's parameter validation messages can echo
 values, and a value could be the token); AWS's own error message is kept, shortened, because
-it says which principal lacked which permission.
+it says which principal lacked which permission. A write that lost a race (see
+:class:`~access_token_secret.errors.RaceError`) is told apart here, by operation and code.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from ..errors import (
     AccessDeniedError,
-    AlreadyExistsError,
+    AlreadyDeletedError,
     AwsCallError,
+    LabelMovedError,
+    NameTakenError,
     NotFoundError,
     ScheduledForDeletionError,
+    VersionTakenError,
 )
 
 _ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})
 _NOT_FOUND = frozenset({"ResourceNotFoundException", "NotFoundException"})
 _THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
 _MESSAGE_ROOM = 120
+_SM = "secretsmanager:"
 
 
 def _short(message: str) -> str:
@@ -37,25 +42,47 @@ def _scheduled(code: str, message: str) -> bool:
     )
 
 
-# (matches code and lowered message, error class, Reason template); the first match wins.
-_RULES: tuple[tuple[Callable[[str, str], bool], type[AwsCallError], str], ...] = (
+def _taken(code: str, message: str) -> bool:
+    return code == "ResourceExistsException" or _scheduled(code, message)
+
+
+_FAILED = "{op} failed ({code}): {msg}"
+Matcher = Callable[[str, str, str], bool]  # (operation, code, lowered message)
+
+# (matches, error class, Reason template); the first match wins.
+_RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
     (
-        lambda code, _: code in _ACCESS_DENIED,
+        lambda _, code, __: code in _ACCESS_DENIED,
         AccessDeniedError,
         "{op} was denied: give the provider's role {op} "
         "(and kms:Decrypt/GenerateDataKey on the key via Secrets Manager). AWS said: {msg}",
     ),
-    (lambda code, _: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
-    (lambda code, _: code == "ResourceExistsException", AlreadyExistsError, "{op}: the name is taken"),
-    (_scheduled, ScheduledForDeletionError, "{op}: the secret is scheduled for deletion"),
+    (lambda _, code, __: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
+    (lambda op, code, msg: op == _SM + "CreateSecret" and _taken(code, msg), NameTakenError, "{op}: the name is taken"),
+    (lambda op, code, msg: op == _SM + "PutSecretValue" and _taken(code, msg), VersionTakenError, _FAILED),
+    (
+        lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == "InvalidParameterException",
+        LabelMovedError,
+        _FAILED,
+    ),
+    (
+        lambda op, code, _: op == _SM + "DeleteSecret" and code == "InvalidRequestException",
+        AlreadyDeletedError,
+        _FAILED,
+    ),
+    (
+        lambda _, code, msg: _scheduled(code, msg),
+        ScheduledForDeletionError,
+        "{op}: the secret is scheduled for deletion",
+    ),
     # Secrets Manager: a quota would be exceeded (for example versions per secret), not a rate.
     (
-        lambda code, _: code == "LimitExceededException",
+        lambda _, code, __: code == "LimitExceededException",
         AwsCallError,
         "{op} would exceed a Secrets Manager quota (LimitExceededException): {msg}",
     ),
     (
-        lambda code, _: code in _THROTTLED,
+        lambda _, code, __: code in _THROTTLED,
         AwsCallError,
         "{op} was throttled after several retries; retry the stack operation",
     ),
@@ -68,9 +95,11 @@ def translate(error: ClientError, operation: str) -> AwsCallError:
     code = str(details.get("Code", "Unknown"))
     message = str(details.get("Message", ""))
     for matches, error_class, template in _RULES:
-        if matches(code, message.lower()):
-            return error_class(template.format(op=operation, msg=_short(message)), operation=operation, code=code)
-    return AwsCallError(f"{operation} failed ({code}): {_short(message)}", operation=operation, code=code)
+        if matches(operation, code, message.lower()):
+            return error_class(
+                template.format(op=operation, code=code, msg=_short(message)), operation=operation, code=code
+            )
+    return AwsCallError(_FAILED.format(op=operation, code=code, msg=_short(message)), operation=operation, code=code)
 
 
 @contextmanager

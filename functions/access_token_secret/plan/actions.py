@@ -36,16 +36,27 @@ TokenSource = SuppliedToken | GeneratedToken | ReusedToken
 
 
 @dataclass(frozen=True)
+class Write:
+    """One secret value: where its token comes from, the JSON key(s) it goes under and the
+    VersionId it is written as. ``also_keys`` holds the token under earlier JSON keys as well, so
+    a source location that still asks for the old ``SecretStringKey`` keeps working until
+    CloudFormation updates it (the next write drops them); ``others_from`` names the adopted
+    secret whose other JSON keys the document keeps (its AWSCURRENT at that moment)."""
+
+    source: TokenSource
+    secret_string_key: str
+    version_id: str
+    also_keys: tuple[str, ...] = ()
+    others_from: str | None = None
+
+
+@dataclass(frozen=True)
 class CreateSecret:
     name: str
     kms_key_arn: str
     description: str
     tags: tuple[tuple[str, str], ...]
-    source: TokenSource
-    secret_string_key: str
-    version_id: str
-    # An adopted secret's other JSON keys: copied from this secret's AWSCURRENT (None: none).
-    others_from: str | None = None
+    write: Write
 
 
 @dataclass(frozen=True)
@@ -63,17 +74,11 @@ class UpdateSecret:
 
 @dataclass(frozen=True)
 class PutSecretValue:
-    """Write a new AWSCURRENT. ``also_keys`` holds the token under earlier JSON keys as well, so
-    a source location that still asks for the old ``SecretStringKey`` keeps working until
-    CloudFormation updates it; the next write drops them."""
+    """Write a new version: AWSCURRENT, or with ``stages`` (``("AWSPENDING",)``) the next token,
+    staged without moving AWSCURRENT."""
 
-    source: TokenSource
-    secret_string_key: str
-    version_id: str
-    also_keys: tuple[str, ...] = ()
-    # ("AWSPENDING",): stage the next token without moving AWSCURRENT. Empty: a new AWSCURRENT.
+    write: Write
     stages: tuple[str, ...] = ()
-    others_from: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -144,13 +149,17 @@ Action = (
 
 @dataclass(frozen=True)
 class Plan:
-    """Actions on one secret, addressed by ``secret_id`` (its ARN, or its name before it exists)."""
+    """Actions on one secret, addressed by ``secret_id`` (its ARN, or its name before it
+    exists), with what the applier reports for it until an action changes that: its ``name``
+    and the VersionId carrying AWSCURRENT."""
 
     secret_id: str
     actions: tuple[Action, ...]
     note: str = ""
     # The JSON keys a stored token may be under (the wanted one first), for every read.
     token_keys: tuple[str, ...] = ()
+    name: str = ""
+    current_version: str | None = None
 
     def summary(self) -> list[str]:
         """Action names for the decision log line (no values, so nothing sensitive)."""

@@ -21,13 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from ..errors import KmsKeyError, SecretConflictError
+from ..errors import KmsKeyError, ProviderError, SecretConflictError
 from ..tokens import AccessToken, is_acceptable_token
 from .context import ResourceIdentity
-from .naming import OWNER_STACK_TAG, TAG_PREFIX
+from .naming import OWNER_STACK_TAG, TAG_PREFIX, is_owned_by, is_reclaimable_by
 from .policy import grants_only_mediatailor
 from .properties import SecretProperties
-from .state import SecretState
+from .state import SecretState, Unreadable
 from .versions import keeps_other_keys
 
 ADOPT_TAG = TAG_PREFIX + "adopt"
@@ -38,7 +38,7 @@ RETAG = "then tag it again and retry"  # the failed attempt used the consent up
 
 @dataclass(frozen=True)
 class Adoption:
-    """An existing secret whose owner consented, as the service found it.
+    """An existing secret whose owner consented, as observed.
 
     ``token`` is the value under ``SecretStringKey`` in its AWSCURRENT document, or ``None``
     with ``problem`` saying why it cannot be kept (never the value itself); ``kms_key_arn`` is
@@ -103,14 +103,71 @@ def check_adoptable(found: SecretState, region: str, name: str) -> None:
         )
 
 
-def check_policy(policy: str | None, found: SecretState, name: str) -> None:
+def check_policy(policy: str | Unreadable | None, found: SecretState, name: str) -> None:
     """Refuse a secret whose resource policy grants more than MediaTailor's read: the provider
-    puts its own policy, which replaces the whole document."""
+    puts its own policy, which replaces the whole document. AWS shows no policy of a secret in
+    its recovery window ("marked for deletion"), and restoring is a write, which no refusal may
+    follow."""
+    if isinstance(policy, Unreadable):
+        raise SecretConflictError(
+            f"Cannot adopt {name[:80]}: it is scheduled for deletion, so its resource policy cannot be "
+            "checked; restore it (restore-secret), then retry"
+        )
     if not grants_only_mediatailor(policy, found.arn):
         raise SecretConflictError(
             f"Cannot adopt {name[:80]}: its resource policy grants more than MediaTailor's read, and the "
             f"provider replaces the whole policy; move those grants, {RETAG}"
         )
+
+
+def wants_adoption(props: SecretProperties, found: SecretState, identity: ResourceIdentity) -> bool:
+    """The template asks to adopt ``found``, and it is not this resource's already (the reclaim
+    rule of a secret in its recovery window needs no consent)."""
+    tags = found.tag_map()
+    if not props.adopt_existing_secret or is_owned_by(tags, identity):
+        return False
+    return found.deleted_date is None or not is_reclaimable_by(tags, identity)
+
+
+def consented(found: SecretState, identity: ResourceIdentity) -> bool:
+    return found.tag_map().get(ADOPT_TAG) == identity.stack_name
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A secret the template asks to adopt, and who asks."""
+
+    found: SecretState
+    name: str
+    identity: ResourceIdentity
+    region: str
+    props: SecretProperties
+    creating: bool
+
+
+def adoption_refusal(candidate: Candidate, keys: tuple[str | None, str] | None) -> ProviderError | None:
+    """Why ``candidate`` cannot be adopted, from what is known before anything is read from it:
+    consent, then what makes it impossible to own safely, then (once ``keys``, its key and the
+    template's, are known) its key and whether the template may have its token."""
+    found, name = candidate.found, candidate.name
+    try:
+        check_consent(found.tag_map(), candidate.identity, name, creating=candidate.creating)
+        check_adoptable(found, candidate.region, name)
+        if keys is not None:
+            check_key(keys[0], keys[1], name)
+            check_token_return(candidate.props, adopted=True)
+    except ProviderError as refusal:
+        return refusal
+    return None
+
+
+def policy_refusal(policy: str | Unreadable | None, candidate: Candidate) -> ProviderError | None:
+    """:func:`check_policy` as a value: the value is read only once the policy passed."""
+    try:
+        check_policy(policy, candidate.found, candidate.name)
+    except ProviderError as refusal:
+        return refusal
+    return None
 
 
 def is_adopted(*secrets: SecretState | None) -> bool:
@@ -128,16 +185,16 @@ def check_token_return(props: SecretProperties, *, adopted: bool) -> None:
         )
 
 
-def check_key(adoption: Adoption, kms_key_arn: str, name: str) -> None:
+def check_key(found_key_arn: str | None, kms_key_arn: str, name: str) -> None:
     """An adopted secret is never re-keyed: MediaTailor's grant is on the key it has now."""
-    if adoption.kms_key_arn is None:
+    if found_key_arn is None:
         raise KmsKeyError(
             f"Secret {name[:80]} uses the AWS managed key, which MediaTailor cannot use; "
             "adopt under a new SecretName with a customer managed KmsKeyId"
         )
-    if adoption.kms_key_arn != kms_key_arn:
+    if found_key_arn != kms_key_arn:
         raise KmsKeyError(
-            f"Secret's key {adoption.kms_key_arn[:90]} is not KmsKeyId {kms_key_arn[:90]}; "
+            f"Secret's key {found_key_arn[:90]} is not KmsKeyId {kms_key_arn[:90]}; "
             "set KmsKeyId to it or adopt under a new SecretName"
         )
 

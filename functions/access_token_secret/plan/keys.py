@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..errors import KmsKeyError
 from .naming import arn_region
 from .state import KeyFacts, SecretState
@@ -28,6 +30,41 @@ def usable_key_arn(facts: KeyFacts, region: str) -> str:
     if arn_region(facts.arn) != region:
         raise KmsKeyError(f"KMS key must be in the provider's Region {region}")
     return facts.arn
+
+
+def customer_key_arn(kms_key_id: str | None, checked: str, keys: Mapping[str, KeyFacts]) -> str | None:
+    """The ARN of a secret's key when it is customer managed (``None``: AWS managed, which an
+    ``alias/aws/`` name always is). ``checked`` is the template's key, already described;
+    any other key is looked up in ``keys`` (see :func:`key_to_describe`)."""
+    if not kms_key_id or kms_key_id.startswith("alias/aws/"):
+        return None
+    if kms_key_id == checked:
+        return checked
+    facts = keys[kms_key_id]
+    return facts.arn if facts.key_manager == "CUSTOMER" else None
+
+
+def key_to_describe(kms_key_id: str | None, checked: str) -> str | None:
+    """The key :func:`customer_key_arn` needs described, if any."""
+    if not kms_key_id or kms_key_id.startswith("alias/aws/") or kms_key_id == checked:
+        return None
+    return kms_key_id
+
+
+def granted_key_to_describe(secret: SecretState, checked: str) -> str | None:
+    """The key :func:`key_replaced` needs described: DescribeSecret returns KmsKeyId as it was
+    given, and only a secret whose versions record no key is judged by its own key."""
+    key_id = secret.kms_key_id
+    if key_id is None or key_id.startswith("arn:") or recorded_key(secret) is not None:
+        return None
+    return key_to_describe(key_id, checked)
+
+
+def granted_key_arn(secret: SecretState, checked: str, keys: Mapping[str, KeyFacts]) -> str | None:
+    key_id = secret.kms_key_id
+    if key_id is None or key_id.startswith("arn:") or recorded_key(secret) is not None:
+        return key_id
+    return customer_key_arn(key_id, checked, keys)
 
 
 def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: str | None) -> bool:

@@ -1,56 +1,69 @@
 """What AWSCURRENT and AWSPENDING must hold after a request, and the shortest way there.
 
-One model serves every request that lands on a secret: Create, in-place Update, a move onto
-another secret (key change, rename, rename back), adoption, a rollback (new and old properties
-swapped), a redelivered or concurrent copy of an event, and a retry after a crash. They differ
-only in what was observed, so none is a special case:
+One model serves every request that lands on a secret: Create (on no secret at all), in-place
+Update, a move onto another secret (key change, rename, rename back), adoption, a rollback (new
+and old properties swapped), a redelivered or concurrent copy of an event, and a retry after a
+crash. They differ only in what was observed, so none is a special case:
 
 1. **Wants.** From the properties: the token AWSCURRENT must hold (generated: named by
    ``RotationId``; supplied: the template's ``AccessToken``) and, when a next token differs from
    it, the token AWSPENDING must hold (``NextRotationId`` / ``NextAccessToken``). Each under
    ``SecretStringKey``, encrypted under the template's key.
 2. **Who holds what.** A version holds a generated token when its VersionId carries that
-   RotationId's identity (any format or length: changing those never rotates). Which supplied
-   token a version holds is known when this very request wrote it, when the service read it
-   (:attr:`~.state.SecretState.values`), or, on the secret the old properties describe, when
-   the request leaves that token as it was; otherwise it is unknown, and :func:`reads_needed`
-   asks the service to read it.
-3. **Diff.** The tables below; the first matching row wins.
+   RotationId's identity (any format or length: changing those never rotates). A version holds
+   a supplied token when this very request wrote it, or when the service read it
+   (:func:`reads_needed` names the versions it must read; a version not read holds nothing).
+3. **Diff.** The tables below are the rows this module runs (:data:`CURRENT_ROWS`,
+   :data:`PENDING_ROWS`, :data:`SOURCE_ROWS`); the first matching row wins.
 
-AWSCURRENT (``settle_current``):
+AWSCURRENT:
 
-=====================================================================  ============================
-the wanted token is ...                                                action
-=====================================================================  ============================
-on AWSCURRENT, under SecretStringKey, written for the secret's key     nothing
-on another version (labelled or not) under SecretStringKey, written    move AWSCURRENT to it
-for the key, and SecretStringKey did not change in this request
-on any version of this secret or of the secret being left              write it again (read, never
-                                                                       moved between secrets)
-supplied by the template                                               write it
-none of the above                                                      generate and write
-=====================================================================  ============================
+==================================================================================  ==================
+the wanted token is ...                                                             then
+==================================================================================  ==================
+on AWSCURRENT under SecretStringKey for the key, and the key did not change         nothing
+on another version under SecretStringKey for the key, no key or JSON key change     move AWSCURRENT
+anything else                                                                       write it (source)
+==================================================================================  ==================
 
-AWSPENDING (``settle_pending``), when a next token is wanted:
+AWSPENDING, for the version that carries it now (``live``):
 
-=====================================================================  ============================
-the next token is ...                                                  action
-=====================================================================  ============================
-on the version carrying AWSPENDING (not the current one), under        nothing
-SecretStringKey, written for the key
-on any version of this secret or of the secret being left              write it again, pending
-supplied by the template                                               write it, pending
-none of the above                                                      generate, write pending
-=====================================================================  ============================
+==================================================================================  ==================
+live is ...                                                                         then
+==================================================================================  ==================
+any, with a next token wanted and rotation configured on the secret                 refused
+absent, or the version that is current afterwards                                   nothing
+not written by the provider, with a next token wanted                               refused
+not written by the provider                                                         left alone
+the current version, replaced by a write                                            label taken off
+any, with no next token wanted                                                      label taken off
+holding the wanted next token under SecretStringKey for the key                     kept
+anything else                                                                       moved by the write
+==================================================================================  ==================
 
-Without a next token, AWSPENDING is taken off any version the provider wrote, other than the
-current one (nothing is pending any more). The provider never takes AWSPENDING off, or stages
-over, a version it did not write: that is Secrets Manager's own rotation in flight.
+When a next token is wanted and no version keeps the label, it is written pending (source).
+
+Where a written token comes from (source):
+
+==================================================================================  ==================
+the token is ...                                                                    source
+==================================================================================  ==================
+supplied by the template                                                            the template
+on any version of this secret or of the secret being left                           read it again
+none of the above                                                                   generate
+==================================================================================  ==================
+
+"For the key" means written for the template's KMS key (recorded in the VersionId; a version
+of release 1.0 records none, and the secret's key decides). A token is read and written again,
+never moved between secrets. Rotation configured in Secrets Manager, and an AWSPENDING the
+provider did not write, are Secrets Manager's own rotation: the provider never stages over it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from ..errors import SecretConflictError
 from ..tokens import AccessToken
@@ -63,6 +76,7 @@ from .actions import (
     SuppliedToken,
     TokenSource,
     UnstagePending,
+    Write,
 )
 from .desired import Desired
 from .properties import SecretProperties
@@ -78,8 +92,9 @@ from .versions import (
     version_id,
 )
 
-VALUE: str = "value"  # request-digest purposes: the current token, and the next one
-NEXT: str = "pending"
+VALUE: Final = "value"  # request-digest purposes: the current token, and the next one
+NEXT: Final = "pending"
+EMPTY: Final = SecretState(arn="", name="")  # no secret observed: a Create
 
 
 @dataclass(frozen=True)
@@ -97,15 +112,10 @@ Want = Generated | Supplied
 
 @dataclass(frozen=True)
 class Request:
-    """One request's view: what it wants, and what it may infer without reading.
-
-    ``same_secret``: the observed secret is the one the event's PhysicalResourceId names, so
-    the old properties describe it (not true after a move onto another secret).
-    """
+    """One request's view of the tokens: what it wants, and the properties it replaces."""
 
     desired: Desired
     old: SecretProperties | None = None
-    same_secret: bool = False
 
     @property
     def props(self) -> SecretProperties:
@@ -137,48 +147,44 @@ class Request:
         return (old.secret_string_key,) if old is not None and changed else ()
 
 
-def _wanted_token(props: SecretProperties, purpose: str) -> AccessToken | None:
-    return props.access_token if purpose == VALUE else props.next_access_token
+# Who holds what ---------------------------------------------------------------------------------
 
 
-def holds(state: SecretState, version: str, want: Want, request: Request) -> bool | None:
-    """Whether ``version`` holds the token ``want`` names; ``None``: unknown without a read."""
+def _known(state: SecretState, version: str, request: Request) -> AccessToken | None:
+    """The supplied token ``version`` holds, when this request wrote it or the service read it."""
+    read = state.value_of(version)
+    if read is not None:
+        return read
+    parsed = parse(version)
+    props = request.props
+    for purpose, token in ((VALUE, props.access_token), (NEXT, props.next_access_token)):
+        if parsed is not None and parsed.request_digest == request.digest(purpose):
+            return token  # this very request wrote it
+    return None
+
+
+def holds(state: SecretState, version: str, want: Want, request: Request) -> bool:
+    """Whether ``version`` holds the token ``want`` names, by its VersionId or by a read."""
     parsed = parse(version)
     if parsed is None:
         return False
     if isinstance(want, Generated):
         return parsed.content.generated and parsed.content.token_identity in generated_identities(want.rotation_id)
-    if parsed.content.generated:
-        return False
-    read = state.value_of(version)
-    if read is not None:
-        return read == want.token
-    for purpose in (VALUE, NEXT):
-        if parsed.request_digest == request.digest(purpose):
-            return _wanted_token(request.props, purpose) == want.token  # this very request wrote it
-    return _inferred(state, version, want, request)
+    return not parsed.content.generated and _known(state, version, request) == want.token
 
 
-def _inferred(state: SecretState, version: str, want: Supplied, request: Request) -> bool | None:
-    """On the secret the old properties describe, a token the request leaves as it was is where
-    the previous request put it: AWSCURRENT holds the old ``AccessToken``, a pending version the
-    old ``NextAccessToken``. Anything else is read."""
-    old, props = request.old, request.props
-    if not request.same_secret or old is None:
-        return None
-    if version == state.current_version and old.access_token == props.access_token == want.token:
-        return True
-    if (
-        version != state.current_version
-        and version == state.version_with_stage(PENDING)
-        and old.stages_next_token
-        and old.next_access_token == props.next_access_token == want.token
-    ):
-        return True
-    return None
+def _unread(state: SecretState, version: str | None, request: Request) -> bool:
+    """A provider-written version of a supplied token whose token is not known."""
+    parsed = parse(version)
+    return (
+        version is not None
+        and parsed is not None
+        and not parsed.content.generated
+        and not _known(state, version, request)
+    )
 
 
-def _fits(state: SecretState, version: str, request: Request) -> bool:
+def _fits(version: str, request: Request) -> bool:
     """Under ``SecretStringKey`` and written for the template's key (so it may carry a label:
     MediaTailor's grant is on that key, and a version written under another key may not have
     been re-encrypted)."""
@@ -191,178 +197,21 @@ def _fits(state: SecretState, version: str, request: Request) -> bool:
     )
 
 
-def _settled_current(state: SecretState, request: Request) -> bool:
-    current = state.current_version
-    if current is None or state.kms_key_id != request.desired.kms_key_arn:
-        return False  # a key changed in place: rewrite, so AWSCURRENT is surely under the key
-    parsed = parse(current)
-    if parsed is None or holds(state, current, request.current, request) is not True:
-        return False
-    if parsed.kms_digest is None:  # an earlier release's version: the secret's key decides
-        return parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
-    return _fits(state, current, request)
-
-
 def _candidates(state: SecretState) -> tuple[str, ...]:
     listed = state.labelled_versions()
     return (*listed, *(v for v in state.unlabelled or () if v not in listed))
 
 
-def _source(want: Want, request: Request, state: SecretState | None, donor: SecretState | None) -> TokenSource:
-    if isinstance(want, Supplied):
-        return SuppliedToken(want.token)
-    for secret in (s for s in (state, donor) if s is not None):
-        found = next((v for v in _candidates(secret) if holds(secret, v, want, request)), None)
-        if found is not None:
-            return ReusedToken(secret.arn, found)
-    props = request.props
-    return GeneratedToken(props.token_format, props.token_length)
-
-
-def _content(want: Want, source: TokenSource, request: Request) -> VersionContent:
-    key = json_key_identity(request.props.secret_string_key)
-    if isinstance(want, Supplied):
-        return VersionContent("u", SUPPLIED_IDENTITY, key)
-    if isinstance(source, ReusedToken):
-        reused = parse(source.version_id)
-        if reused is not None:  # the token keeps the identity it was generated with
-            return VersionContent("g", reused.content.token_identity, key)
-    props = request.props
-    return VersionContent("g", generated_identity(want.rotation_id, props.token_format, props.token_length), key)
-
-
-def new_version(
-    want: Want, request: Request, state: SecretState | None, donor: SecretState | None, *, purpose: str, adopted: bool
-) -> tuple[TokenSource, str]:
-    """Where a write of ``want`` takes its token from, and the VersionId it is written under."""
-    source = _source(want, request, state, donor)
-    content = _content(want, source, request)
-    return source, version_id(content, request.desired.kms_key_arn, request.digest(purpose), keeps_others=adopted)
-
-
-@dataclass(frozen=True)
-class Settled:
-    """The actions for AWSCURRENT and AWSPENDING, and the versions each label ends on."""
-
-    before: tuple[Action, ...]
-    value: tuple[Action, ...]
-    after: tuple[Action, ...]
-    current: str | None
-    pending: str | None
-    previous: str | None
-
-    @property
-    def actions(self) -> tuple[Action, ...]:
-        return (*self.before, *self.value, *self.after)
-
-
-def settle_current(
-    request: Request, state: SecretState, donor: SecretState | None, *, adopted: bool, others_from: str | None
-) -> tuple[Action, ...]:
-    """The AWSCURRENT table of the module docstring."""
-    if _settled_current(state, request):
-        return ()
-    current = state.current_version
-    want = request.current
-    in_place_key_change = state.kms_key_id != request.desired.kms_key_arn
-    if not request.also_keys and not in_place_key_change:
-        others = (v for v in _candidates(state) if v != current)
-        exact = next((v for v in others if holds(state, v, want, request) and _fits(state, v, request)), None)
-        if exact is not None:
-            return (PromoteVersion(exact, current),)
-    source, written = new_version(want, request, state, donor, purpose=VALUE, adopted=adopted)
-    key = request.props.secret_string_key
-    return (PutSecretValue(source, key, written, request.also_keys, others_from=others_from),)
-
-
-def _live_label(
-    request: Request, state: SecretState, *, post_current: str | None, rewritten: bool
-) -> tuple[tuple[Action, ...], str | None]:
-    """What happens to the version that carries AWSPENDING now (``live``): the actions taken
-    before AWSCURRENT is settled, and the version that keeps the label (``None``: none does).
-    First match wins:
-
-    ========================================================  ===========================
-    live is ...                                               then
-    ========================================================  ===========================
-    (any, with a next token wanted and rotation configured    refused: Secrets Manager's own
-    on the secret)                                            rotation uses AWSPENDING too)
-    absent, or the version that is current afterwards         nothing (no rotation)
-    not written by the provider                               left alone; staging refused
-    the current version, replaced by a write                  label taken off first (AWS
-                                                              keeps it there, the emulator
-                                                              drops it: same result both)
-    holding the wanted next token (key and JSON key fit)      kept
-    anything else, with a next token wanted                   the pending write moves it
-    anything else                                             label taken off
-    ========================================================  ===========================
-    """
-    want, live = request.pending, state.version_with_stage(PENDING)
-    if want is not None and state.rotation_enabled:
-        raise SecretConflictError(
-            f"Secret {state.name[:80]} has rotation configured in Secrets Manager, whose rotation also uses "
-            "AWSPENDING; turn that rotation off (cancel-rotate-secret) before staging a next token"
-        )
-    if live is None or live == post_current:
-        return (), None
-    if parse(live) is None:
-        if want is not None:
-            raise SecretConflictError(
-                f"Secret {state.name[:80]} has AWSPENDING on a version this provider did not write (a rotation "
-                "in progress); finish or cancel that rotation before staging a next token"
-            )
-        return (), live
-    if live == state.current_version and rewritten:
-        return (UnstagePending(live),), None
-    if want is None:
-        return (UnstagePending(live),), None
-    kept = holds(state, live, want, request) is True and _fits(state, live, request)
-    return (), live if kept else None
-
-
-def settle(
-    request: Request,
-    state: SecretState,
-    donor: SecretState | None,
-    *,
-    value: tuple[Action, ...],
-    adopted: bool,
-    others_from: str | None,
-) -> Settled:
-    """AWSPENDING around the AWSCURRENT actions ``value`` (see :func:`settle_current`): the live
-    label's fate (:func:`_live_label`), then, when a next token is wanted and no version keeps
-    the label, a write staged under AWSPENDING (the AWSPENDING table of the module docstring)."""
-    current = state.current_version
-    written = next((a.version_id for a in value if isinstance(a, PutSecretValue)), None)
-    promoted = next((a.version_id for a in value if isinstance(a, PromoteVersion)), None)
-    post_current = written or promoted or current
-    before, pending = _live_label(request, state, post_current=post_current, rewritten=written is not None)
-    after: tuple[Action, ...] = ()
-    want = request.pending
-    if want is not None and pending is None:
-        source, pending = new_version(want, request, state, donor, purpose=NEXT, adopted=adopted)
-        key = request.props.secret_string_key
-        after = (PutSecretValue(source, key, pending, stages=(PENDING,), others_from=others_from),)
-    changed = written is not None or promoted is not None
-    previous = current if changed else state.version_with_stage(PREVIOUS)
-    return Settled(before, value, after, current=post_current, pending=pending, previous=previous)
-
-
 def reads_needed(request: Request, state: SecretState) -> tuple[str, ...]:
-    """Versions whose supplied token must be read before the tables can be applied: AWSCURRENT
-    when it is not known to hold the wanted token, and the pending version when it might hold
-    the wanted current (a promotion) or next token."""
-    current, live = state.current_version, state.version_with_stage(PENDING)
-    reads: list[str] = []
-    want = request.current
-    held = holds(state, current, want, request) if current is not None else False
-    if current is not None and isinstance(want, Supplied) and held is None:
-        reads.append(current)
-    if live is not None and live != current:
-        current_open = isinstance(want, Supplied) and held is not True
-        for wanted in (w for w, needed in ((want, current_open), (request.pending, True)) if needed):
-            if isinstance(wanted, Supplied) and holds(state, live, wanted, request) is None and live not in reads:
-                reads.append(live)
+    """Versions whose supplied token must be read before the tables can be run: AWSCURRENT
+    when the wanted token is supplied, and the pending version when it may hold the wanted
+    current token (a promotion) or the wanted next one."""
+    current, live, want = state.current_version, state.version_with_stage(PENDING), request.current
+    reads = [current] if current is not None and isinstance(want, Supplied) and _unread(state, current, request) else []
+    if live is not None and live != current and _unread(state, live, request):
+        current_open = isinstance(want, Supplied) and not (current is not None and holds(state, current, want, request))
+        if current_open or isinstance(request.pending, Supplied):
+            reads.append(live)
     return tuple(reads)
 
 
@@ -378,3 +227,266 @@ def listing_needed(request: Request, state: SecretState, donor: SecretState | No
     return any(
         not any(holds(s, v, want, request) for s in secrets for v in s.labelled_versions()) for want in generated
     )
+
+
+# The rows ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row[Scene, Outcome]:
+    """One row of a table in the module docstring: its two cells, and the code that runs it."""
+
+    when: str
+    then: str
+    test: Callable[[Scene], bool]
+    act: Callable[[Scene], Outcome]
+
+
+def first_match[Scene, Outcome](rows: tuple[Row[Scene, Outcome], ...], scene: Scene) -> Outcome:
+    return next(row.act(scene) for row in rows if row.test(scene))
+
+
+@dataclass(frozen=True)
+class Lands:
+    """What the rows look at: the request, the secret it lands on (:data:`EMPTY`: none yet) and
+    the one it leaves, and whether every write keeps an adopted secret's other JSON keys."""
+
+    request: Request
+    state: SecretState
+    donor: SecretState | None
+    others_from: str | None = None
+
+    def write(self, want: Want, purpose: str, also_keys: tuple[str, ...] = ()) -> Write:
+        """A write of ``want``, from the source table, under a VersionId that records it."""
+        source = first_match(SOURCE_ROWS, _Sourcing(self, want))
+        content = _content(want, source, self.request)
+        written = version_id(
+            content, self.request.desired.kms_key_arn, self.request.digest(purpose), keeps_others=bool(self.others_from)
+        )
+        return Write(source, self.request.props.secret_string_key, written, also_keys, self.others_from)
+
+
+@dataclass(frozen=True)
+class _Sourcing:
+    lands: Lands
+    want: Want
+
+    def held(self) -> ReusedToken | None:
+        lands, request = self.lands, self.lands.request
+        for secret in (s for s in (lands.state, lands.donor) if s is not None):
+            found = next((v for v in _candidates(secret) if holds(secret, v, self.want, request)), None)
+            if found is not None:
+                return ReusedToken(secret.arn, found)
+        return None
+
+
+def _generate(sourcing: _Sourcing) -> TokenSource:
+    props = sourcing.lands.request.props
+    return GeneratedToken(props.token_format, props.token_length)
+
+
+def _supplied_token(sourcing: _Sourcing) -> TokenSource:
+    assert isinstance(sourcing.want, Supplied)
+    return SuppliedToken(sourcing.want.token)
+
+
+def _held(sourcing: _Sourcing) -> TokenSource:
+    found = sourcing.held()
+    assert found is not None
+    return found
+
+
+SOURCE_ROWS: Final[tuple[Row[_Sourcing, TokenSource], ...]] = (
+    Row("supplied by the template", "the template", lambda s: isinstance(s.want, Supplied), _supplied_token),
+    Row(
+        "on any version of this secret or of the secret being left",
+        "read it again",
+        lambda s: s.held() is not None,
+        _held,
+    ),
+    Row("none of the above", "generate", lambda s: True, _generate),
+)
+
+
+def _content(want: Want, source: TokenSource, request: Request) -> VersionContent:
+    key = json_key_identity(request.props.secret_string_key)
+    if isinstance(want, Supplied):
+        return VersionContent("u", SUPPLIED_IDENTITY, key)
+    if isinstance(source, ReusedToken):
+        reused = parse(source.version_id)
+        if reused is not None:  # the token keeps the identity it was generated with
+            return VersionContent("g", reused.content.token_identity, key)
+    props = request.props
+    return VersionContent("g", generated_identity(want.rotation_id, props.token_format, props.token_length), key)
+
+
+def _in_place_key_change(lands: Lands) -> bool:
+    return lands.state.kms_key_id != lands.request.desired.kms_key_arn
+
+
+def _settled_current(lands: Lands) -> bool:
+    state, request = lands.state, lands.request
+    current = state.current_version
+    parsed = parse(current)
+    if current is None or parsed is None or _in_place_key_change(lands):
+        return False  # a key changed in place: rewrite, so AWSCURRENT is surely under the key
+    if not holds(state, current, request.current, request):
+        return False
+    if parsed.kms_digest is None:  # an earlier release's version: the secret's key decides
+        return parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
+    return _fits(current, request)
+
+
+def _promotable(lands: Lands) -> str | None:
+    state, request = lands.state, lands.request
+    if request.also_keys or _in_place_key_change(lands):
+        return None
+    others = (v for v in _candidates(state) if v != state.current_version)
+    return next((v for v in others if holds(state, v, request.current, request) and _fits(v, request)), None)
+
+
+def _promote(lands: Lands) -> tuple[Action, ...]:
+    found = _promotable(lands)
+    assert found is not None
+    return (PromoteVersion(found, lands.state.current_version),)
+
+
+CURRENT_ROWS: Final[tuple[Row[Lands, tuple[Action, ...]], ...]] = (
+    Row(
+        "on AWSCURRENT under SecretStringKey for the key, and the key did not change",
+        "nothing",
+        _settled_current,
+        lambda lands: (),
+    ),
+    Row(
+        "on another version under SecretStringKey for the key, no key or JSON key change",
+        "move AWSCURRENT",
+        lambda lands: _promotable(lands) is not None,
+        _promote,
+    ),
+    Row(
+        "anything else",
+        "write it (source)",
+        lambda lands: True,
+        lambda lands: (PutSecretValue(lands.write(lands.request.current, VALUE, lands.request.also_keys)),),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _Live:
+    """The AWSPENDING table's view: the version carrying the label now, and AWSCURRENT's fate."""
+
+    lands: Lands
+    post_current: str | None
+    rewritten: bool
+
+    @property
+    def version(self) -> str | None:
+        return self.lands.state.version_with_stage(PENDING)
+
+    @property
+    def want(self) -> Want | None:
+        return self.lands.request.pending
+
+
+def _refuse_rotation(live: _Live) -> tuple[tuple[Action, ...], str | None]:
+    raise SecretConflictError(
+        f"Secret {live.lands.state.name[:80]} has rotation configured in Secrets Manager, whose rotation also uses "
+        "AWSPENDING; turn that rotation off (cancel-rotate-secret) before staging a next token"
+    )
+
+
+def _refuse_foreign(live: _Live) -> tuple[tuple[Action, ...], str | None]:
+    raise SecretConflictError(
+        f"Secret {live.lands.state.name[:80]} has AWSPENDING on a version this provider did not write (a rotation "
+        "in progress); finish or cancel that rotation before staging a next token"
+    )
+
+
+def _holds_next(live: _Live) -> bool:
+    request, version = live.lands.request, live.version
+    assert version is not None
+    assert live.want is not None
+    return holds(live.lands.state, version, live.want, request) and _fits(version, request)
+
+
+def _unstage(live: _Live) -> tuple[tuple[Action, ...], str | None]:
+    assert live.version is not None
+    return (UnstagePending(live.version),), None
+
+
+# Each outcome: the actions taken before AWSCURRENT is settled, and the version keeping the label.
+PENDING_ROWS: Final[tuple[Row[_Live, tuple[tuple[Action, ...], str | None]], ...]] = (
+    Row(
+        "any, with a next token wanted and rotation configured on the secret",
+        "refused",
+        lambda live: live.want is not None and live.lands.state.rotation_enabled,
+        _refuse_rotation,
+    ),
+    Row(
+        "absent, or the version that is current afterwards",
+        "nothing",
+        lambda live: live.version is None or live.version == live.post_current,
+        lambda live: ((), None),
+    ),
+    Row(
+        "not written by the provider, with a next token wanted",
+        "refused",
+        lambda live: parse(live.version) is None and live.want is not None,
+        _refuse_foreign,
+    ),
+    Row(
+        "not written by the provider",
+        "left alone",
+        lambda live: parse(live.version) is None,
+        lambda live: ((), live.version),
+    ),
+    Row(
+        "the current version, replaced by a write",
+        "label taken off",
+        lambda live: live.version == live.lands.state.current_version and live.rewritten,
+        _unstage,
+    ),
+    Row("any, with no next token wanted", "label taken off", lambda live: live.want is None, _unstage),
+    Row(
+        "holding the wanted next token under SecretStringKey for the key",
+        "kept",
+        _holds_next,
+        lambda live: ((), live.version),
+    ),
+    Row("anything else", "moved by the write", lambda live: True, lambda live: ((), None)),
+)
+
+
+# Settling both labels --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The actions for AWSCURRENT and AWSPENDING, and the versions each label ends on."""
+
+    actions: tuple[Action, ...]
+    current: str | None
+    pending: str | None
+    previous: str | None
+
+
+def settle(lands: Lands, value: tuple[Action, ...] | None = None) -> Settled:
+    """AWSCURRENT by its table (or ``value``: an adoption's own write), then AWSPENDING by its
+    table around it, then the pending write when a next token is wanted and no version keeps it."""
+    state = lands.state
+    value = first_match(CURRENT_ROWS, lands) if value is None else value
+    current = state.current_version
+    written = next((a.write.version_id for a in value if isinstance(a, PutSecretValue)), None)
+    promoted = next((a.version_id for a in value if isinstance(a, PromoteVersion)), None)
+    post_current = written or promoted or current
+    before, pending = first_match(PENDING_ROWS, _Live(lands, post_current, rewritten=written is not None))
+    after: tuple[Action, ...] = ()
+    want = lands.request.pending
+    if want is not None and pending is None:
+        write = lands.write(want, NEXT)
+        after, pending = (PutSecretValue(write, stages=(PENDING,)),), write.version_id
+    changed = written is not None or promoted is not None
+    previous = current if changed else state.version_with_stage(PREVIOUS)
+    return Settled((*before, *value, *after), current=post_current, pending=pending, previous=previous)

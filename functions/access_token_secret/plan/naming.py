@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from ..errors import KmsKeyError
 from .context import ResourceIdentity
+from .state import SecretState
 
 TAG_PREFIX: Final = "mediatailor-access-token-secret:"
 OWNER_STACK_TAG: Final = TAG_PREFIX + "stack-id"
@@ -22,7 +23,7 @@ OWNER_LOGICAL_ID_TAG: Final = TAG_PREFIX + "logical-id"
 OWNER_TAG_KEYS: Final = (OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG)
 
 MAX_NAME_LENGTH: Final = 512
-_NAME_CHARS = re.compile(r"[A-Za-z0-9/_+=.@-]+")
+NAME_CHARS = re.compile(r"[A-Za-z0-9/_+=.@-]+")
 # AWS appends "-XXXXXX" to the ARN; a name that already ends like that confuses ARN lookups.
 _ARN_LIKE_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
@@ -31,7 +32,7 @@ def name_problem(name: str, prefix: str) -> str | None:
     """Why ``name`` cannot be used as an explicit ``SecretName``, or ``None`` if it can."""
     if not name or len(name) > MAX_NAME_LENGTH:
         return f"SecretName must be 1-{MAX_NAME_LENGTH} characters"
-    if not _NAME_CHARS.fullmatch(name):
+    if not NAME_CHARS.fullmatch(name):
         return "SecretName may only use ASCII letters, digits and /_+=.@-"
     if not name.startswith(prefix) or name == prefix:
         return f"SecretName must start with the provider's prefix '{prefix}'"
@@ -42,7 +43,7 @@ def name_problem(name: str, prefix: str) -> str | None:
 
 def prefix_problem(prefix: str) -> str | None:
     """Why the provider's ``SecretNamePrefix`` is unusable, or ``None``."""
-    if len(prefix) > 256 or (prefix and not _NAME_CHARS.fullmatch(prefix)):
+    if len(prefix) > 256 or (prefix and not NAME_CHARS.fullmatch(prefix)):
         return "SecretNamePrefix must be at most 256 of the characters A-Z a-z 0-9 /_+=.@-"
     return None
 
@@ -92,29 +93,7 @@ def is_reclaimable_by(tags: Mapping[str, str], identity: ResourceIdentity) -> bo
     return ResourceIdentity(owner_stack, identity.logical_id, "").stack_name == identity.stack_name
 
 
-_SECRET_ARN = re.compile(r"arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+")
-
-
-def is_secret_reference(physical_id: str) -> bool:
-    """A secret ARN or a syntactically valid secret name (placeholders contain ``#``)."""
-    if _SECRET_ARN.fullmatch(physical_id):
-        return True
-    return len(physical_id) <= MAX_NAME_LENGTH and bool(_NAME_CHARS.fullmatch(physical_id))
-
-
-def outside_prefix_problem(reference: str, prefix: str) -> str | None:
-    """Why the provider cannot act on the secret ``reference`` (ARN or name), or ``None``.
-
-    The provider's role reaches only ``secret:<SecretNamePrefix>*``; after the prefix changed,
-    every call on an older secret would be denied, so the request is refused before any call.
-    """
-    name = reference.split(":secret:", 1)[1][:-7] if _SECRET_ARN.fullmatch(reference) else reference
-    if name.startswith(prefix):
-        return None
-    return (
-        f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach it; "
-        "set SecretNamePrefix back to the prefix the secret was made under"
-    )
+SECRET_ARN = re.compile(r"arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+")
 
 
 def arn_region(arn: str) -> str | None:
@@ -122,26 +101,37 @@ def arn_region(arn: str) -> str | None:
     return parts[3] if len(parts) > 5 and parts[0] == "arn" else None
 
 
+def first_secret_needed(
+    wanted: str | None, identity: ResourceIdentity, prefix: str, kms_key_arn: str, *, current_name: str, replaced: bool
+) -> bool:
+    """Whether :func:`secret_name_after_update` looks at the resource's first secret (Create's
+    generated name): only when leaving another name without a SecretName of its own."""
+    first_name = default_secret_name(identity, prefix)
+    keyed = key_bound_secret_name(identity, prefix, kms_key_arn)
+    return wanted is None and current_name != first_name and (replaced or current_name != keyed)
+
+
 def secret_name_after_update(
-    *,
     wanted: str | None,
     identity: ResourceIdentity,
     prefix: str,
     kms_key_arn: str,
+    *,
     current_name: str,
     replaced: bool,
-    first: Callable[[], tuple[str | None, Mapping[str, str]] | None],
+    first: SecretState | None,
 ) -> str:
     """The name of the secret an Update converges, given the owned secret it leaves.
 
     ``wanted`` is the template's ``SecretName``; ``replaced`` whether the key MediaTailor was
-    granted changed (see :func:`access_token_secret.plan.keys.key_replaced`); ``first`` looks up
-    the resource's first secret (Create's generated name): its key and tags, ``None`` if absent.
+    granted changed (see :func:`access_token_secret.plan.keys.key_replaced`); ``first`` the
+    resource's first secret as described (``None``: absent, or not needed, see
+    :func:`first_secret_needed`). A SecretName kept across a key change is refused by
+    :func:`check_key_change_renames`.
 
     ============================================  =====================================
     situation                                     name
     ============================================  =====================================
-    SecretName given, key replaced, same name     refused: a new key needs a new secret
     SecretName given                              SecretName
     key kept, on Create's name or the key's name  the name it has
     the first secret is free, or holds this key   Create's name (a change undone, or a
@@ -154,27 +144,19 @@ def secret_name_after_update(
     secrets made by earlier releases keep theirs.
     """
     if wanted is not None:
-        if replaced and current_name == wanted:
-            raise KmsKeyError(
-                f"KmsKeyId changed but SecretName stayed {wanted[:80]}: MediaTailor only picks up "
-                "a new key through a new secret; change KmsKeyId and SecretName together"
-            )
         return wanted
     first_name = default_secret_name(identity, prefix)
     keyed = key_bound_secret_name(identity, prefix, kms_key_arn)
     if not replaced and current_name in (first_name, keyed):
         return current_name
-    if current_name != first_name:
-        found = first()
-        if found is None or (found[0] == kms_key_arn and is_reclaimable_by(found[1], identity)):
-            return first_name
-    return keyed
+    free = first is None or (first.kms_key_id == kms_key_arn and is_reclaimable_by(first.tag_map(), identity))
+    return first_name if current_name != first_name and free else keyed
 
 
-def cannot_be_ours(physical_id: str, prefix: str) -> bool:
-    """A Delete's PhysicalResourceId that names no secret this provider could have made: not a
-    secret reference at all, or a bare name outside the prefix (a failed Create answers with
-    the intended name, always under the prefix; every success answers with the ARN)."""
-    if not is_secret_reference(physical_id):
-        return True
-    return not _SECRET_ARN.fullmatch(physical_id) and not physical_id.startswith(prefix)
+def check_key_change_renames(wanted: str | None, current_name: str, *, replaced: bool) -> None:
+    """A new key needs a new secret: an explicit SecretName must change with KmsKeyId."""
+    if wanted is not None and replaced and current_name == wanted:
+        raise KmsKeyError(
+            f"KmsKeyId changed but SecretName stayed {wanted[:80]}: MediaTailor only picks up "
+            "a new key through a new secret; change KmsKeyId and SecretName together"
+        )

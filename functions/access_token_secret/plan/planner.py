@@ -1,8 +1,10 @@
-"""From (desired properties, observed secret) to the shortest list of actions that converges.
+"""From one observation to the plan: every decision of a request, made once.
 
-The same :func:`plan_converge` serves Create, in-place Update, replacement, adoption after a
-redelivered event and reclaiming a name in its recovery window: they only differ in what was
-observed. Every rule that decides whether a secret may be touched lives here.
+:func:`decide` serves Create, in-place Update, replacement, adoption, a redelivered event and
+reclaiming a name in its recovery window: they only differ in what was observed (a Create
+lands on no secret: the empty state). The checks run in this order, each once: the key, a key
+change under an unchanged SecretName, the adoption rules (or, for a secret already adopted, the
+token return rule), ownership, then the label tables (:mod:`.labels`).
 """
 
 from __future__ import annotations
@@ -24,14 +26,71 @@ from .actions import (
     UntagSecret,
     UpdateSecret,
 )
-from .adoption import ADOPT_TAG, Adoption, check_consent, check_key, check_token_return, is_adopted
+from .adoption import (
+    ADOPT_TAG,
+    Adoption,
+    adoption_refusal,
+    check_token_return,
+    consented,
+    is_adopted,
+    policy_refusal,
+    stored_token,
+)
 from .context import ResourceIdentity
 from .desired import Desired
-from .labels import NEXT, VALUE, Request, Settled, new_version, settle, settle_current
-from .naming import is_owned_by, is_reclaimable_by, owner_tags
+from .keys import usable_key_arn
+from .labels import EMPTY, VALUE, Lands, Request, Settled, settle
+from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, owner_tags
+from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
 from .properties import DeletionOptions, SecretProperties
-from .state import PENDING, SecretState
+from .state import SecretState
 from .versions import keeps_other_keys
+
+
+def decide(asked: Asked, seen: Observation) -> Plan:
+    """The plan for a Create or Update, from its complete observation (see :mod:`.observation`)."""
+    found = where(asked, seen)
+    assert found is not None, "decide() needs a complete observation"
+    usable_key_arn(seen.keys[asked.props.kms_key_id], asked.settings.region)
+    leaving = found.leaving
+    if leaving is not None and is_owned_by(leaving.tag_map(), asked.identity):
+        check_key_change_renames(asked.props.secret_name, leaving.name, replaced=found.replaced)
+    adoption = _adoption(asked, found, seen)
+    if adoption is None:
+        check_token_return(asked.props, adopted=is_adopted(found.landing, found.donor))
+    return plan_converge(found.desired(asked), found.landing, old=asked.old, donor=found.donor, adoption=adoption)
+
+
+def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
+    """What adopting the landing secret keeps, when the template asks to adopt it."""
+    candidate = found.candidate(asked)
+    if candidate is None:
+        return None
+    key_arn = adopted_key(found, seen)
+    refusal = adoption_refusal(candidate, (key_arn, found.key_arn))
+    if refusal is not None:
+        raise refusal
+    refusal = policy_refusal(seen.policies[candidate.found.arn], candidate)
+    if refusal is not None:
+        raise refusal
+    if asked.props.access_token is not None:
+        return Adoption(kms_key_arn=key_arn)  # the template supplies the token
+    token, problem = stored_token(seen.stored[candidate.found.arn], asked.props.secret_string_key)
+    return Adoption(kms_key_arn=key_arn, token=token, problem=problem)
+
+
+def consent_used(asked: Asked, seen: Observation) -> str | None:
+    """The secret whose adoption consent this request has checked and so used up, whatever
+    the outcome (a success removes the tag in its plan, a failure by the service)."""
+    found = where(asked, seen)
+    candidate = found.candidate(asked) if found is not None else None
+    return candidate.found.arn if candidate is not None and consented(candidate.found, asked.identity) else None
+
+
+def moved(before: Plan, after: Plan) -> bool:
+    """What a write refused as a race means: the secret moved meanwhile (observed again, it
+    asks for another plan), or it did not, and the refusal is real."""
+    return before != after
 
 
 def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
@@ -40,9 +99,7 @@ def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption 
     identity = desired.identity
     if is_owned_by(tags, identity):
         return (RestoreSecret(),) if state.deleted_date is not None else ()
-    if adoption is not None:
-        check_consent(tags, identity, desired.name)
-        check_key(adoption, desired.kms_key_arn, desired.name)
+    if adoption is not None:  # its consent and key were checked before it was read
         restore: tuple[Action, ...] = (RestoreSecret(),) if state.deleted_date is not None else ()
         return (*restore, UntagSecret((ADOPT_TAG,)))
     if state.deleted_date is not None:
@@ -89,22 +146,48 @@ def plan_converge(
     old: SecretProperties | None = None,
     donor: SecretState | None = None,
     adoption: Adoption | None = None,
-    same_secret: bool = False,
 ) -> Plan:
     """Actions that make the secret named ``desired.name`` match ``desired``.
 
-    ``observed`` is that secret as described (``None``: assumed absent), ``old`` the previous
+    ``observed`` is that secret as observed (``None``: absent, a Create), ``old`` the previous
     properties of an Update, ``donor`` the secret being left (its tokens are carried over, read,
-    never moved), ``adoption`` what the service found in a secret whose owner consented to this
-    resource taking it over, ``same_secret`` whether ``observed`` is the secret the event's
-    PhysicalResourceId names (see :class:`~.labels.Request`). Token decisions: :mod:`.labels`.
+    never moved), ``adoption`` what was found in a secret whose owner consented to this resource
+    taking it over. Token decisions: :mod:`.labels`.
     """
     props = desired.props
-    request = Request(desired, old=old, same_secret=same_secret and observed is not None)
+    request = Request(desired, old=old)
     token_keys = (props.secret_string_key, *request.also_keys)
-    check_token_return(props, adopted=adoption is not None or is_adopted(observed, donor))
-    if observed is None:
-        return _plan_create(request, donor, token_keys)
+    state = observed or EMPTY
+    marked = observed or donor or EMPTY
+    adopted = adoption is not None or keeps_other_keys(marked.current_version)
+    lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
+    settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
+    actions = _create(desired, settled) if observed is None else _update(desired, observed, old, adoption, settled)
+    if props.return_access_token:
+        supplied_only = adopted or is_adopted(donor)
+        actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
+    note = "create" if observed is None else "adopt" if adoption else "converge"
+    secret_id = observed.arn if observed is not None else desired.name
+    name = observed.name if observed is not None else desired.name
+    current = observed.current_version if observed is not None else None
+    return Plan(secret_id, tuple(actions), note=note, token_keys=token_keys, name=name, current_version=current)
+
+
+def _create(desired: Desired, settled: Settled) -> list[Action]:
+    """The AWSCURRENT write becomes CreateSecret, which takes the key, tags and description."""
+    first, *rest = settled.actions
+    assert isinstance(first, PutSecretValue)
+    assert not first.pending
+    write = replace(first.write, also_keys=())
+    tags = tuple(sorted(desired.tags().items()))
+    create = CreateSecret(desired.name, desired.kms_key_arn, desired.props.description, tags, write)
+    return [create, *rest, PutResourcePolicy()]
+
+
+def _update(
+    desired: Desired, observed: SecretState, old: SecretProperties | None, adoption: Adoption | None, settled: Settled
+) -> list[Action]:
+    props = desired.props
     ownership = _ownership_actions(desired, observed, adoption)
     actions: list[Action] = list(ownership)
     key_changed = observed.kms_key_id != desired.kms_key_arn
@@ -116,68 +199,30 @@ def plan_converge(
                 description=props.description if description_changed else None,
             )
         )
-    adopted = adoption is not None or keeps_other_keys(observed.current_version)
-    others_from = observed.arn if adopted else None
-    if adoption is not None:
-        value = _adopted_value(request, observed, adoption)
-    else:
-        value = settle_current(request, observed, donor, adopted=adopted, others_from=others_from)
-    settled = settle(request, observed, donor, value=value, adopted=adopted, others_from=others_from)
     actions.extend(settled.actions)
     # The tags a reclaim already moved (see _ownership_actions) are not tagged twice.
-    moved = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
-    actions.extend(_tag_actions(desired, replace(observed, tags=tuple((observed.tag_map() | moved).items())), old))
+    moved_tags = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
+    retagged = replace(observed, tags=tuple((observed.tag_map() | moved_tags).items()))
+    actions.extend(_tag_actions(desired, retagged, old))
     actions.append(PutResourcePolicy())
-    if props.return_access_token:
-        actions.append(_report(settled, supplied_only=adopted or is_adopted(donor), staged=request.pending is not None))
-    return Plan(observed.arn, tuple(actions), note="adopt" if adoption else "converge", token_keys=token_keys)
+    return actions
 
 
-def _plan_create(request: Request, donor: SecretState | None, token_keys: tuple[str, ...]) -> Plan:
-    desired = request.desired
-    props = desired.props
-    adopted = donor is not None and keeps_other_keys(donor.current_version)
-    others_from = donor.arn if donor is not None and adopted else None
-    source, written = new_version(request.current, request, None, donor, purpose=VALUE, adopted=adopted)
-    actions: list[Action] = [
-        CreateSecret(
-            name=desired.name,
-            kms_key_arn=desired.kms_key_arn,
-            description=props.description,
-            tags=tuple(sorted(desired.tags().items())),
-            source=source,
-            secret_string_key=props.secret_string_key,
-            version_id=written,
-            others_from=others_from,
-        )
-    ]
-    pending = None
-    if request.pending is not None:
-        next_source, pending = new_version(request.pending, request, None, donor, purpose=NEXT, adopted=adopted)
-        actions.append(
-            PutSecretValue(next_source, props.secret_string_key, pending, stages=(PENDING,), others_from=others_from)
-        )
-    actions.append(PutResourcePolicy())
-    if props.return_access_token:
-        actions.append(ReportTokens(current=written, pending=pending, previous=None))
-    return Plan(desired.name, tuple(actions), note="create", token_keys=token_keys)
-
-
-def _adopted_value(request: Request, state: SecretState, adoption: Adoption) -> tuple[Action, ...]:
+def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
     """The token the secret holds (or the template's ``AccessToken``), written once under a
     provider VersionId that marks the secret as adopted; its other JSON keys are kept."""
-    desired = request.desired
-    props = desired.props
-    token = props.access_token or adoption.token
+    desired = lands.request.desired
+    token = desired.props.access_token or adoption.token
     if token is None:
         raise SecretConflictError(
             f"Cannot adopt {desired.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
             "parameter) so that the origin keeps working, as no token is generated for an adopted secret"
         )
-    _, written = new_version(request.current, request, None, None, purpose=VALUE, adopted=True)
-    if state.current_version == written:
+    fresh = Lands(lands.request, EMPTY, None, others_from=lands.state.arn)  # nothing is reused
+    write = replace(fresh.write(lands.request.current, VALUE), source=SuppliedToken(token))
+    if lands.state.current_version == write.version_id:
         return ()
-    return (PutSecretValue(SuppliedToken(token), props.secret_string_key, written, others_from=state.arn),)
+    return (PutSecretValue(write),)
 
 
 def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTokens:
@@ -192,6 +237,12 @@ def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTok
     return ReportTokens(current=settled.current, pending=pending, previous=settled.previous)
 
 
+def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
+    if asked.reference is None:
+        return Plan("", (), note="the PhysicalResourceId names no secret this provider made")
+    return plan_delete(asked.identity, asked.options, seen.secrets[asked.reference])
+
+
 def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:
     """Schedule deletion of an owned secret; anything else is answered without touching AWS."""
     if observed is None:
@@ -204,4 +255,4 @@ def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: 
         action = DeleteSecret(recovery_window_in_days=None, force=True)
     else:
         action = DeleteSecret(recovery_window_in_days=options.recovery_window_in_days, force=False)
-    return Plan(observed.arn, (action,), note="delete")
+    return Plan(observed.arn, (action,), note="delete", name=observed.name)

@@ -27,7 +27,6 @@ from .naming import TAG_PREFIX, name_problem
 MIN_RECOVERY_WINDOW: Final = 7  # Secrets Manager's RecoveryWindowInDays range is 7-30
 MAX_RECOVERY_WINDOW: Final = 30
 DEFAULT_RECOVERY_WINDOW: Final = MIN_RECOVERY_WINDOW
-MAX_SERVICE_TIMEOUT: Final = 3600  # CloudFormation's range for ServiceTimeout is 1-3600 s
 MAX_USER_TAGS: Final = 50 - 2  # Secrets Manager allows 50; two carry the owner.
 MAX_TAG_KEY: Final = 128  # Secrets Manager's tag limits
 MAX_TAG_VALUE: Final = 256
@@ -141,7 +140,7 @@ def _parse_int(raw: object) -> int | None:
     return int(text)
 
 
-def _in_range(raw: object, low: int, high: int) -> int | None:
+def in_range(raw: object, low: int, high: int) -> int | None:
     """A whole number from ``low`` to ``high``, or None (absent, unreadable or out of range)."""
     number = _parse_int(raw) if raw is not None else None
     return number if number is not None and low <= number <= high else None
@@ -149,7 +148,7 @@ def _in_range(raw: object, low: int, high: int) -> int | None:
 
 def _whole_number(low: int, high: int) -> Parser:
     def parse(name: str, value: object, problems: _Problems) -> int | None:
-        number = _in_range(value, low, high)
+        number = in_range(value, low, high)
         if number is None:
             problems.add(f"{name} must be a whole number from {low} to {high}")
         return number
@@ -366,15 +365,11 @@ FIELDS: Final = (
     Field("AdoptExistingSecret", "adopt_existing_secret", _boolean, _FLAG_TYPE, NO_INTERRUPTION),
 )
 KNOWN_PROPERTIES: Final = tuple(field.name for field in FIELDS)
-# Properties CloudFormation itself adds to every custom resource; not ours to validate, except
-# that ServiceTimeout is read by the adapter's timer (see adapter.envelope) and must be readable.
-CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
-_SERVICE_TIMEOUT = Field("ServiceTimeout", "", _whole_number(1, MAX_SERVICE_TIMEOUT), "", "")
 _GENERATED_ONLY: Final = ("TokenFormat", "TokenLength", "RotationId", "NextRotationId")
 
 
 def _unknown(raw: Mapping[str, object], problems: _Problems) -> None:
-    unknown = sorted(set(raw) - set(KNOWN_PROPERTIES) - CLOUDFORMATION_PROPERTIES)
+    unknown = sorted(set(raw) - set(KNOWN_PROPERTIES))
     if unknown:
         listed = ", ".join(name[:LISTED_NAME_CHARS] for name in unknown[:LISTED_UNKNOWN])
         more = f" and {len(unknown) - LISTED_UNKNOWN} more" if len(unknown) > LISTED_UNKNOWN else ""
@@ -416,8 +411,9 @@ def _reason(problems: list[str]) -> str:
     return "Invalid properties: " + "; ".join(problems)
 
 
-def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
-    """Validate ``ResourceProperties``; raise :class:`InvalidPropertiesError` listing all problems."""
+def parse_properties(raw: object, *, name_prefix: str, also: tuple[str, ...] = ()) -> SecretProperties:
+    """Validate the resource's own properties (the adapter strips CloudFormation's and passes
+    its problems with them as ``also``); raise :class:`InvalidPropertiesError` listing all."""
     if not isinstance(raw, Mapping):
         raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
     problems = _Problems(name_prefix)
@@ -425,7 +421,7 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     values = _read(FIELDS, raw, problems)
     if values.get("adopt_existing_secret") is True and raw.get("SecretName") is None:
         problems.add("AdoptExistingSecret needs SecretName: the name of the secret to adopt")
-    _read((_SERVICE_TIMEOUT,), raw, problems)
+    problems.items.extend(also)
     _combinations(raw, values, problems)
     if problems.items:
         raise InvalidPropertiesError(_reason(problems.items))
@@ -434,28 +430,12 @@ def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
     return SecretProperties(**values)  # type: ignore[arg-type]  # the table's parsers give each attribute its type
 
 
-def try_parse_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
-    """The old properties of an Update: useful when valid, ignored when not."""
-    try:
-        return parse_properties(raw, name_prefix=name_prefix)
-    except InvalidPropertiesError:
-        return None
-
-
-def service_timeout(raw: object) -> int | None:
-    """CloudFormation's ``ServiceTimeout`` (1-3600 s), read the way the model validates it;
-    ``None`` when absent or unreadable (the model then reports it). The adapter arms its timer
-    with it before the rest of the properties are checked."""
-    value = raw.get("ServiceTimeout") if isinstance(raw, Mapping) else None
-    return _in_range(value, 1, MAX_SERVICE_TIMEOUT)
-
-
 def parse_deletion_options(raw: object) -> DeletionOptions:
     """Best effort: an unreadable value falls back to the safe default (7-day recovery)."""
     if not isinstance(raw, Mapping):
         return DeletionOptions()
     force = _parse_bool(raw.get("ForceDeleteWithoutRecovery")) or False
-    window = _in_range(raw.get("RecoveryWindowInDays"), MIN_RECOVERY_WINDOW, MAX_RECOVERY_WINDOW)
+    window = in_range(raw.get("RecoveryWindowInDays"), MIN_RECOVERY_WINDOW, MAX_RECOVERY_WINDOW)
     return DeletionOptions(
         recovery_window_in_days=window or DEFAULT_RECOVERY_WINDOW, force_delete_without_recovery=force
     )

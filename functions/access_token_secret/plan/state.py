@@ -24,6 +24,11 @@ class KeyFacts:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A read AWS refuses for a secret in its recovery window ("marked for deletion")."""
+
+
+@dataclass(frozen=True)
 class SecretVersion:
     version_id: str
     stages: tuple[str, ...]
@@ -46,7 +51,7 @@ class SecretState:
     # replicated to (ReplicationStatus).
     primary_region: str | None = None
     replica_regions: tuple[str, ...] = ()
-    # What the service learnt beyond DescribeSecret, when the planner asked for it: tokens read
+    # What was observed beyond DescribeSecret (see plan.observation): tokens read
     # from versions (supplied tokens are never fingerprinted), and the versions that lost every
     # label (ListSecretVersionIds with IncludeDeprecated; ``None``: not listed).
     values: tuple[tuple[str, AccessToken], ...] = ()

@@ -1,0 +1,87 @@
+"""From CloudFormation's raw event fields to the typed inputs the service takes.
+
+CloudFormation adds ``ServiceToken`` (and, when the template sets it, ``ServiceTimeout``) to
+every custom resource's properties; they are the adapter's, so they are read and stripped here
+before the resource's own properties are validated. The PhysicalResourceId rules live here too:
+the service gets a reference to a secret, or ``None``, never a placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ..errors import InvalidPropertiesError, ProviderConfigurationError
+from ..plan.naming import MAX_NAME_LENGTH, NAME_CHARS, SECRET_ARN
+from ..plan.properties import SecretProperties, parse_properties
+from .deadline import SERVICE_TIMEOUT_RULE, service_timeout
+
+# Properties CloudFormation itself adds to every custom resource; ServiceTimeout is read by the
+# adapter's timer (see .deadline) and must be readable.
+CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
+
+
+def properties(raw: object, *, name_prefix: str) -> SecretProperties:
+    """The resource's own properties, validated; CloudFormation's are checked and stripped."""
+    if not isinstance(raw, Mapping):
+        raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
+    unreadable = service_timeout(raw) is None
+    own = {k: v for k, v in raw.items() if k not in CLOUDFORMATION_PROPERTIES}
+    return parse_properties(own, name_prefix=name_prefix, also=(SERVICE_TIMEOUT_RULE,) if unreadable else ())
+
+
+def old_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
+    """The old properties of an Update: useful when valid, ignored when not."""
+    try:
+        return properties(raw, name_prefix=name_prefix)
+    except InvalidPropertiesError:
+        return None
+
+
+def is_secret_reference(physical_id: str) -> bool:
+    """A secret ARN or a syntactically valid secret name (placeholders contain ``#``).
+
+    Successful requests return the secret ARN; a Create that failed before the secret surely
+    existed returns the intended *name* (so the rollback Delete can still remove a secret that a
+    timed-out call created) or a marker containing ``#``, which no secret name can hold.
+    """
+    if SECRET_ARN.fullmatch(physical_id):
+        return True
+    return len(physical_id) <= MAX_NAME_LENGTH and bool(NAME_CHARS.fullmatch(physical_id))
+
+
+def outside_prefix_problem(reference: str, prefix: str) -> str | None:
+    """Why the provider cannot act on the secret ``reference`` (ARN or name), or ``None``.
+
+    The provider's role reaches only ``secret:<SecretNamePrefix>*``; after the prefix changed,
+    every call on an older secret would be denied, so the request is refused before any call.
+    """
+    name = reference.split(":secret:", 1)[1][:-7] if SECRET_ARN.fullmatch(reference) else reference
+    if name.startswith(prefix):
+        return None
+    return (
+        f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach it; "
+        "set SecretNamePrefix back to the prefix the secret was made under"
+    )
+
+
+def secret_reference(physical_id: str, prefix: str) -> str | None:
+    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder;
+    :class:`ProviderConfigurationError` when the provider's role cannot reach it."""
+    if not is_secret_reference(physical_id):
+        return None
+    problem = outside_prefix_problem(physical_id, prefix)
+    if problem:
+        raise ProviderConfigurationError(problem)
+    return physical_id
+
+
+def deleted_reference(physical_id: str, prefix: str) -> str | None:
+    """The SecretId a Delete's PhysicalResourceId stands for; ``None`` when it names no secret
+    this provider could have made: a placeholder, or a bare name outside the prefix (a failed
+    Create answers with the intended name, always under the prefix; a success with the ARN)."""
+    if not is_secret_reference(physical_id):
+        return None
+    if not SECRET_ARN.fullmatch(physical_id) and not physical_id.startswith(prefix):
+        return None
+    return secret_reference(physical_id, prefix)

@@ -1,0 +1,258 @@
+"""What a request observes before anything is decided, and in which order.
+
+The service loops :func:`next_read` until it answers ``None``, performing each read and
+recording its result in an :class:`Observation`; :func:`~.planner.decide` then decides
+everything from that one observation. The reads are declared once, in :func:`_where` and
+:func:`_reads`, right where their results are used: :func:`next_read` runs them on what is
+seen so far and answers the first read not yet made; :func:`where` runs them on a complete
+observation. What is read depends only on what was read before, never on an inference that
+skips a read:
+
+* the template's key (DescribeKey), and the secret the PhysicalResourceId names (the one the
+  request leaves), with its key when its versions record none;
+* the resource's first secret when naming needs it, then the secret the request lands on;
+* on that secret: its supplied tokens where the tables need them (GetSecretValue by VersionId)
+  and the versions that lost their labels when a generated token is nowhere labelled; or, for
+  an adoption, its key, its resource policy and its stored value, each only once nothing known
+  so far refuses the adoption (nothing is read from a secret before its consent is checked).
+
+One write hides in here: AWS reads no value of a secret in its recovery window, so an adopted
+one is restored before its value is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
+
+from ..tokens import AccessToken
+from .adoption import Candidate, adoption_refusal, policy_refusal, wants_adoption
+from .context import ProviderSettings, ResourceIdentity
+from .desired import Desired
+from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
+from .labels import Request, listing_needed, reads_needed
+from .naming import default_secret_name, first_secret_needed, is_owned_by, secret_name_after_update
+from .properties import DeletionOptions, SecretProperties
+from .state import KeyFacts, SecretState, Unreadable
+
+
+@dataclass(frozen=True)
+class DescribeKey:
+    key_id: str
+
+
+@dataclass(frozen=True)
+class DescribeSecret:
+    secret_id: str
+
+
+@dataclass(frozen=True)
+class ReadValue:
+    """GetSecretValue of one version: the token under the request's JSON keys."""
+
+    arn: str
+    version_id: str
+
+
+@dataclass(frozen=True)
+class ListVersions:
+    """ListSecretVersionIds with IncludeDeprecated: the versions that lost every label."""
+
+    arn: str
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    arn: str
+
+
+@dataclass(frozen=True)
+class ReadStored:
+    """GetSecretValue of AWSCURRENT as stored: an adopted secret's document."""
+
+    arn: str
+
+
+@dataclass(frozen=True)
+class Restore:
+    arn: str
+
+
+Read = DescribeKey | DescribeSecret | ReadValue | ListVersions | ReadPolicy | ReadStored | Restore
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a Create or Update asks for, typed: the adapter parsed the event."""
+
+    identity: ResourceIdentity
+    settings: ProviderSettings
+    props: SecretProperties
+    old: SecretProperties | None = None
+    reference: str | None = None  # the secret the event's PhysicalResourceId names (Update)
+    creating: bool = False
+
+
+@dataclass(frozen=True)
+class AskedDelete:
+    identity: ResourceIdentity
+    reference: str | None  # None: the PhysicalResourceId names no secret this provider made
+    options: DeletionOptions
+
+
+@dataclass
+class Observation:
+    """Every read made for one request, and what it answered."""
+
+    done: set[Read] = field(default_factory=set)
+    keys: dict[str, KeyFacts] = field(default_factory=dict)
+    secrets: dict[str, SecretState | None] = field(default_factory=dict)
+    policies: dict[str, str | Unreadable | None] = field(default_factory=dict)
+    stored: dict[str, str | None] = field(default_factory=dict)
+
+    def _update(self, arn: str, change: dict[str, object]) -> None:
+        for secret_id, state in self.secrets.items():
+            if state is not None and state.arn == arn:
+                self.secrets[secret_id] = replace(state, **change)  # type: ignore[arg-type]
+
+    def record(self, read: Read, result: object) -> None:
+        """Keep ``result``, as the service's read of ``read`` answered it."""
+        self.done.add(read)
+        match read:
+            case DescribeKey(key_id=key_id):
+                assert isinstance(result, KeyFacts)
+                self.keys[key_id] = result
+            case DescribeSecret(secret_id=secret_id):
+                self.secrets[secret_id] = result if isinstance(result, SecretState) else None
+            case ReadValue(arn=arn, version_id=version):
+                assert isinstance(result, AccessToken)
+                state = self.secret(arn)
+                self._update(arn, {"values": (*state.values, (version, result))})
+            case ListVersions(arn=arn):
+                self._update(arn, {"unlabelled": result})
+            case ReadPolicy(arn=arn):
+                self.policies[arn] = result if isinstance(result, (str, Unreadable)) else None
+            case ReadStored(arn=arn):
+                self.stored[arn] = result if isinstance(result, str) else None
+            case Restore(arn=arn):
+                self._update(arn, {"deleted_date": None})
+
+    def secret(self, arn: str) -> SecretState:
+        return next(s for s in self.secrets.values() if s is not None and s.arn == arn)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a request lands: the template's key as described, the secret it leaves (and
+    ``donor``: that secret when it is this resource's and another one is converged), the key
+    change that decides the name, and the secret of that name (``None``: none yet)."""
+
+    key_arn: str
+    leaving: SecretState | None
+    donor: SecretState | None
+    replaced: bool
+    name: str
+    landing: SecretState | None
+
+    def desired(self, asked: Asked) -> Desired:
+        return Desired(props=asked.props, identity=asked.identity, name=self.name, kms_key_arn=self.key_arn)
+
+    def candidate(self, asked: Asked) -> Candidate | None:
+        """The landing secret as a candidate for adoption, when the template asks to adopt it."""
+        found = self.landing
+        if found is None or not wants_adoption(asked.props, found, asked.identity):
+            return None
+        return Candidate(found, self.name, asked.identity, asked.settings.region, asked.props, asked.creating)
+
+
+Reads = Generator[Read, None, Where]
+
+
+def _where(asked: Asked, seen: Observation) -> Reads:
+    props, identity, prefix = asked.props, asked.identity, asked.settings.name_prefix
+    yield DescribeKey(props.kms_key_id)
+    key = seen.keys[props.kms_key_id].arn
+    leaving = None
+    if asked.reference is not None:
+        yield DescribeSecret(asked.reference)
+        leaving = seen.secrets[asked.reference]
+    donor = leaving if leaving is not None and is_owned_by(leaving.tag_map(), identity) else None
+    name, replaced = props.secret_name or default_secret_name(identity, prefix), False
+    if donor is not None:
+        granted = granted_key_to_describe(donor, key)
+        if granted is not None:
+            yield DescribeKey(granted)
+        replaced = key_replaced(key, donor, granted_key_arn(donor, key, seen.keys))
+        first, first_name = None, default_secret_name(identity, prefix)
+        wanted, current = props.secret_name, donor.name
+        if first_secret_needed(wanted, identity, prefix, key, current_name=current, replaced=replaced):
+            yield DescribeSecret(first_name)
+            first = seen.secrets[first_name]
+        name = secret_name_after_update(
+            wanted, identity, prefix, key, current_name=current, replaced=replaced, first=first
+        )
+    if leaving is not None and leaving.name == name:
+        return Where(key, leaving, None, replaced, name, landing=seen.secrets[asked.reference or ""])
+    yield DescribeSecret(name)
+    return Where(key, leaving, donor, replaced, name, landing=seen.secrets[name])
+
+
+def _reads(asked: Asked, seen: Observation) -> Reads:
+    where = yield from _where(asked, seen)
+    landing, candidate = where.landing, where.candidate(asked)
+    if landing is None:
+        return where
+    if candidate is not None:
+        if adoption_refusal(candidate, None) is not None:
+            return where
+        to_describe = key_to_describe(landing.kms_key_id, where.key_arn)
+        if to_describe is not None:
+            yield DescribeKey(to_describe)
+        if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
+            return where
+        yield ReadPolicy(landing.arn)
+        if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], candidate) is None:
+            if landing.deleted_date is not None:
+                yield Restore(landing.arn)
+            yield ReadStored(landing.arn)
+    elif landing.deleted_date is None:  # a secret in its recovery window answers no read
+        request = Request(where.desired(asked), asked.old)
+        for version in reads_needed(request, landing):
+            yield ReadValue(landing.arn, version)
+        if listing_needed(request, landing, where.donor):
+            yield ListVersions(landing.arn)
+    return where
+
+
+def adopted_key(where: Where, seen: Observation) -> str | None:
+    """The ARN of the landing secret's key when it is customer managed."""
+    assert where.landing is not None
+    return customer_key_arn(where.landing.kms_key_id, where.key_arn, seen.keys)
+
+
+def _first_unseen(reads: Reads, seen: Observation) -> Read | Where:
+    try:
+        read = next(reads)
+        while read in seen.done:
+            read = reads.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    return read
+
+
+def next_read(asked: Asked, seen: Observation) -> Read | None:
+    """The next read the request needs, ``None`` once the observation is complete."""
+    found = _first_unseen(_reads(asked, seen), seen)
+    return None if isinstance(found, Where) else found
+
+
+def where(asked: Asked, seen: Observation) -> Where | None:
+    """Where the request lands, once the observation says (``None``: not yet)."""
+    found = _first_unseen(_where(asked, seen), seen)
+    return found if isinstance(found, Where) else None
+
+
+def next_delete_read(asked: AskedDelete, seen: Observation) -> Read | None:
+    if asked.reference is None or DescribeSecret(asked.reference) in seen.done:
+        return None
+    return DescribeSecret(asked.reference)
