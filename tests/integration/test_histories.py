@@ -31,10 +31,12 @@ import os
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from access_token_secret.plan.record import APPLIED_TAG, DELETED_TAG
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -51,11 +53,12 @@ from harness.cloudformation import CloudFormation, ResourceState, Response, Stac
 from harness.emulator import Emulator
 from harness.example_stack import EXAMPLE
 from harness.faults import Fault, FaultProxy
-from harness.listener import ResponseListener
+from harness.listener import ResponseListener, wall_clock
 from harness.mediatailor import MediaTailor, SourceLocation
 from harness.origins import OriginServer
 from harness.templates import resource_properties
 from tests.integration.conftest import Aws
+from tests.support.record import signing_time
 
 HISTORIES = int(os.environ.get("HISTORIES", "6"))
 STEPS = int(os.environ.get("HISTORY_STEPS", "10"))
@@ -146,6 +149,14 @@ class Histories(RuleBasedStateMachine):
         self.last: Response | None = None
         self.deleted = False
         self.counter = 0
+        # CloudFormation signs each request later than the one before: ten seconds apart here,
+        # so that a late copy of an earlier event is signed before what followed it.
+        signed = iter(range(0, 10**9, 10))
+        start = wall_clock()
+        self.listener.clock = lambda: start + timedelta(seconds=next(signed))
+
+    def teardown(self) -> None:
+        self.listener.clock = wall_clock
 
     # World helpers ------------------------------------------------------------------------
 
@@ -407,6 +418,29 @@ class Histories(RuleBasedStateMachine):
         fields = ("Status", "PhysicalResourceId", "Data")
         assert {k: again.get(k) for k in fields} == {k: self.last.body.get(k) for k in fields}
         assert self._resource_snapshot() == before, f"a redelivered {event['RequestType']} changed a secret"
+
+    @rule(pick=st.integers(min_value=0, max_value=1000))
+    def deliver_a_late_copy(self, pick: int) -> None:
+        """Lambda delivers a copy of any earlier event late (a throttled event waits in its
+        queue): it changes nothing in AWS; refused, it names a newer operation recorded on the
+        resource's secrets."""
+        DRAWN["late copy"] += 1
+        earlier = [response for response in self.stack.log if response is not self.last]
+        if not earlier:
+            return
+        event = earlier[pick % len(earlier)].event
+        before = self._resource_snapshot()
+        newer = {
+            value.split(" ")[1]
+            for arn in self._owned_secrets(include_deleted=True)
+            for key, value in self.aws.tags(arn).items()
+            if key in (APPLIED_TAG, DELETED_TAG) and value.split(" ")[0] > signing_time(event)
+        }
+        self.invoke(event)
+        again = self.listener.responses_for(event["ResponseURL"])[-1].body
+        assert self._resource_snapshot() == before, f"a late {event['RequestType']} changed a secret"
+        if "A newer operation" in again.get("Reason", ""):
+            assert any(request_id in again["Reason"] for request_id in newer), again["Reason"]
 
     def _resource_snapshot(self) -> list[dict[str, Any]]:
         """Every secret of the resource (live or scheduled), with its versions and values."""

@@ -14,6 +14,7 @@ from access_token_secret.version import VERSION
 from harness.account import make_arn
 from harness.cloudformation import Stack
 from tests.support.aws import Aws
+from tests.support.record import record_of
 
 KEY = "MyAccessTokenIdentifier"
 SUPPLIED = "s3cret-Origin-Token-0001"
@@ -51,6 +52,7 @@ def test_create_stores_a_generated_token_under_the_key_arn_with_the_documented_p
     assert aws.tags(arn) == {
         "mediatailor-access-token-secret:stack-id": stack.stack_id,
         "mediatailor-access-token-secret:logical-id": "Token",
+        "mediatailor-access-token-secret:applied": record_of(response),
     }
     assert response.data == {
         "SecretArn": arn,
@@ -123,12 +125,12 @@ def test_a_redelivered_create_yields_one_secret_and_the_same_answer(
     assert aws.token(first.physical_id, KEY) == token
 
 
-def test_changing_the_supplied_token_updates_in_place_in_five_calls(
+def test_changing_the_supplied_token_updates_in_place_in_six_calls(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
     """A supplied token is never fingerprinted, so AWSCURRENT is read once to tell a first
     delivery from one whose twin already wrote or promoted the token (1.1 made 4 calls and
-    wrote a second version on a redelivered promotion)."""
+    wrote a second version on a redelivered promotion); the record of the update is the sixth."""
     created = stack.create("Token", props(kms_key, AccessToken=SUPPLIED))
     proxy_calls.clear()
 
@@ -142,8 +144,10 @@ def test_changing_the_supplied_token_updates_in_place_in_five_calls(
         "DescribeSecret",
         "GetSecretValue",
         "PutSecretValue",
+        "TagResource",
         "PutResourcePolicy",
     ]
+    assert aws.tags(created.physical_id)["mediatailor-access-token-secret:applied"] == record_of(updated[0])
 
 
 def test_an_update_that_changes_nothing_writes_nothing_in_four_calls(

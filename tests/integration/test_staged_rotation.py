@@ -118,7 +118,7 @@ def test_a_one_step_rotation_leaves_a_window_where_the_origin_refuses_the_token(
 # Semantics --------------------------------------------------------------------------------
 
 
-def test_staging_writes_only_a_pending_version_in_five_calls(
+def test_staging_writes_only_a_pending_version_and_the_record_in_six_calls(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
     """Before generating a token, the versions that lost every label are listed: a rollback of
@@ -136,13 +136,16 @@ def test_staging_writes_only_a_pending_version_in_five_calls(
         "ListSecretVersionIds",
         "PutResourcePolicy",
         "PutSecretValue",
+        "TagResource",
     ]
     assert token_at(aws, arn, "AWSCURRENT") == current
     assert token_at(aws, arn, "AWSPENDING") != current
     assert sorted(s for labels in stages(aws, arn).values() for s in labels) == ["AWSCURRENT", "AWSPENDING"]
 
 
-def test_promotion_moves_awscurrent_and_writes_nothing(stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any) -> None:
+def test_promotion_moves_awscurrent_and_writes_only_the_record(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
+) -> None:
     arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
     first = token_at(aws, arn, "AWSCURRENT")
     stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="b")})
@@ -156,6 +159,7 @@ def test_promotion_moves_awscurrent_and_writes_nothing(stack: Stack, aws: Aws, k
         "DescribeKey",
         "DescribeSecret",
         "PutResourcePolicy",
+        "TagResource",
         "UpdateSecretVersionStage",
     ]
     assert token_at(aws, arn, "AWSCURRENT") == pending

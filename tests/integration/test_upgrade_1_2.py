@@ -31,6 +31,7 @@ from access_token_secret.plan.naming import (
     key_bound_secret_name,
     owner_tags,
 )
+from access_token_secret.plan.record import APPLIED_TAG
 from access_token_secret.plan.versions import generated_identities, generated_identity, parse
 from access_token_secret.tokens import DEFAULT_LENGTH, TokenFormat
 
@@ -52,6 +53,7 @@ from tests.support.golden import (
     stored_tags,
     tokens,
 )
+from tests.support.record import record_of, without_record
 
 SHARED_WITH_1_1 = ("generated", "supplied", "staged-generated", "staged-supplied", "adopted", "key-changed")
 ONLY_1_2 = ("format-changed", "unstaged", "reclaimed", "adopted-supplied")
@@ -165,7 +167,8 @@ def test_the_next_update_keeps_the_1_2_secret_its_labels_and_tags_and_writes_not
     assert updated[0].physical_id == arn, "no rename"
     assert current(aws, arn) == before, "no new token"
     assert labels(aws, arn) == {v: d["Stages"] for v, d in record["Versions"].items()}
-    assert stored_tags(aws, arn) == record["Tags"]
+    assert without_record(stored_tags(aws, arn)) == record["Tags"]
+    assert aws.tags(arn)[APPLIED_TAG] == record_of(updated[0]), "the only new tag: this release's record"
     written = TOKEN_WRITES & set(proxy_calls.recorder.calls)
     assert written == set(), f"nothing is written for an unchanged token: {written}"
 
@@ -264,8 +267,9 @@ def test_a_re_created_stack_reclaims_the_secret_with_the_tags_1_2_stored(
     assert created[0].ok, created[0].reason
     assert created[0].physical_id == arn
     assert "DeletedDate" not in aws.secret(arn), "restored"
-    assert stored_tags(aws, arn) == record["Tags"], "the owner tags name the re-created stack"
+    assert without_record(stored_tags(aws, arn)) == record["Tags"], "the owner tags name the re-created stack"
+    assert aws.tags(arn)[APPLIED_TAG] == record_of(created[0])
     assert labels(aws, arn) == {v: d["Stages"] for v, d in record["Versions"].items()}
     assert aws.token(arn, KEY) == values["<token1>"]
     assert "PutSecretValue" not in proxy_calls.recorder.calls, "the token is kept"
-    assert aws.secret_names() == [record["Name"]], "no other secret (its CreateSecret was refused: the name is taken)"
+    assert aws.secret_names() == [record["Name"]], "no other secret (the name was observed taken)"

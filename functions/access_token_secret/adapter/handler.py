@@ -26,7 +26,13 @@ from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
 from . import inputs
-from .deadline import DEFAULT_SERVICE_TIMEOUT_S, SERVICE_TIMEOUT_PROBLEM, cloudformation_wait, service_timeout
+from .deadline import (
+    DEFAULT_SERVICE_TIMEOUT_S,
+    SERVICE_TIMEOUT_PROBLEM,
+    cloudformation_wait,
+    service_timeout,
+    signing_time,
+)
 from .envelope import (
     Envelope,
     destination_problem,
@@ -147,7 +153,8 @@ class _Request:
     def __init__(self, service: AccessTokenSecretService | None, envelope: Envelope) -> None:
         self.service = service
         self.envelope = envelope
-        self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id)
+        signed_at = signing_time(envelope.response_url)
+        self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id, signed_at)
         self.progress = Progress()
         waits_s, refusal = _cloudformation_waits(envelope)
         self.refused = refusal is not None

@@ -89,8 +89,8 @@ class Applier:
                 outcome.version_id = version
             case UnstagePending(version_id=version):
                 secrets.unstage(arn, stage=PENDING, version_id=version)
-            case TagSecret(tags=tags):
-                secrets.tag(arn, tags)
+            case TagSecret(tags=tags, secret_id=other):
+                secrets.tag(other or arn, tags)
             case UntagSecret(keys=keys):
                 secrets.untag(arn, keys)
             case PutResourcePolicy():

@@ -103,6 +103,7 @@ class UnstagePending:
 @dataclass(frozen=True)
 class TagSecret:
     tags: tuple[tuple[str, str], ...]
+    secret_id: str | None = None  # None: the plan's secret; else the secret a move leaves
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,8 @@ class ResourceIdentity:
     stack_id: str
     logical_id: str
     request_id: str
+    # When CloudFormation signed the request's ResponseURL (None: the URL does not say).
+    signed_at: datetime | None = None
 
     @property
     def stack_name(self) -> str:

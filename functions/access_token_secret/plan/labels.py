@@ -116,6 +116,9 @@ class Request:
 
     desired: Desired
     old: SecretProperties | None = None
+    # A Create reuses only a generated token of the shape it asks for (it may land on the secret
+    # of an earlier, timed-out Create); an Update keeps a token whatever its format and length.
+    creating: bool = False
 
     @property
     def props(self) -> SecretProperties:
@@ -169,7 +172,12 @@ def holds(state: SecretState, version: str, want: Want, request: Request) -> boo
     if parsed is None:
         return False
     if isinstance(want, Generated):
-        return parsed.content.generated and parsed.content.token_identity in generated_identities(want.rotation_id)
+        props = request.props
+        if request.creating:
+            identities = frozenset({generated_identity(want.rotation_id, props.token_format, props.token_length)})
+        else:
+            identities = generated_identities(want.rotation_id)
+        return parsed.content.generated and parsed.content.token_identity in identities
     return not parsed.content.generated and _known(state, version, request) == want.token
 
 

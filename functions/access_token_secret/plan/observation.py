@@ -216,7 +216,7 @@ def _reads(asked: Asked, seen: Observation) -> Reads:
                 yield Restore(landing.arn)
             yield ReadStored(landing.arn)
     elif landing.deleted_date is None:  # a secret in its recovery window answers no read
-        request = Request(where.desired(asked), asked.old)
+        request = Request(where.desired(asked), asked.old, creating=asked.creating)
         for version in reads_needed(request, landing):
             yield ReadValue(landing.arn, version)
         if listing_needed(request, landing, where.donor):

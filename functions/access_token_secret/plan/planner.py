@@ -43,6 +43,7 @@ from .labels import EMPTY, VALUE, Lands, Request, Settled, settle
 from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, owner_tags
 from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
 from .properties import DeletionOptions, SecretProperties
+from .record import check_not_superseded, with_record
 from .state import SecretState
 from .versions import keeps_other_keys
 
@@ -51,6 +52,7 @@ def decide(asked: Asked, seen: Observation) -> Plan:
     """The plan for a Create or Update, from its complete observation (see :mod:`.observation`)."""
     found = where(asked, seen)
     assert found is not None, "decide() needs a complete observation"
+    check_not_superseded(asked.identity, landing=found.landing, leaving=found.leaving)
     usable_key_arn(seen.keys[asked.props.kms_key_id], asked.settings.region)
     leaving = found.leaving
     if leaving is not None and is_owned_by(leaving.tag_map(), asked.identity):
@@ -58,7 +60,10 @@ def decide(asked: Asked, seen: Observation) -> Plan:
     adoption = _adoption(asked, found, seen)
     if adoption is None:
         check_token_return(asked.props, adopted=is_adopted(found.landing, found.donor))
-    return plan_converge(found.desired(asked), found.landing, old=asked.old, donor=found.donor, adoption=adoption)
+    desired = found.desired(asked)
+    return plan_converge(
+        desired, found.landing, old=asked.old, donor=found.donor, adoption=adoption, creating=asked.creating
+    )
 
 
 def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
@@ -100,8 +105,7 @@ def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption 
     if is_owned_by(tags, identity):
         return (RestoreSecret(),) if state.deleted_date is not None else ()
     if adoption is not None:  # its consent and key were checked before it was read
-        restore: tuple[Action, ...] = (RestoreSecret(),) if state.deleted_date is not None else ()
-        return (*restore, UntagSecret((ADOPT_TAG,)))
+        return (RestoreSecret(),) if state.deleted_date is not None else ()
     if state.deleted_date is not None:
         if is_reclaimable_by(tags, identity):
             # The owner tags move to this stack at once: a redelivery after a crash here finds
@@ -146,6 +150,7 @@ def plan_converge(
     old: SecretProperties | None = None,
     donor: SecretState | None = None,
     adoption: Adoption | None = None,
+    creating: bool = False,
 ) -> Plan:
     """Actions that make the secret named ``desired.name`` match ``desired``.
 
@@ -155,7 +160,7 @@ def plan_converge(
     taking it over. Token decisions: :mod:`.labels`.
     """
     props = desired.props
-    request = Request(desired, old=old)
+    request = Request(desired, old=old, creating=creating)
     token_keys = (props.secret_string_key, *request.also_keys)
     state = observed or EMPTY
     marked = observed or donor or EMPTY
@@ -163,6 +168,9 @@ def plan_converge(
     lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
     settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
     actions = _create(desired, settled) if observed is None else _update(desired, observed, old, adoption, settled)
+    present = observed.tag_map() if observed is not None else {}
+    left = donor if donor is not None and (observed is None or donor.arn != observed.arn) else None
+    actions = with_record(actions, desired.identity, present, left=left)
     if props.return_access_token:
         supplied_only = adopted or is_adopted(donor)
         actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
@@ -204,6 +212,11 @@ def _update(
     moved_tags = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
     retagged = replace(observed, tags=tuple((observed.tag_map() | moved_tags).items()))
     actions.extend(_tag_actions(desired, retagged, old))
+    if adoption is not None:
+        # Only now that the value is written and the owner tags are on: at every moment the
+        # secret carries the consent or the owner tags, so a concurrent copy of this event
+        # answers as this one does (adopting, or converging a secret it owns).
+        actions.append(UntagSecret((ADOPT_TAG,)))
     actions.append(PutResourcePolicy())
     return actions
 
@@ -240,7 +253,11 @@ def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTok
 def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
     if asked.reference is None:
         return Plan("", (), note="the PhysicalResourceId names no secret this provider made")
-    return plan_delete(asked.identity, asked.options, seen.secrets[asked.reference])
+    observed = seen.secrets[asked.reference]
+    check_not_superseded(asked.identity, landing=observed)
+    plan = plan_delete(asked.identity, asked.options, observed)
+    present = observed.tag_map() if observed is not None else {}
+    return replace(plan, actions=tuple(with_record(list(plan.actions), asked.identity, present)))
 
 
 def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:

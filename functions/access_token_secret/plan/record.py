@@ -1,0 +1,126 @@
+"""The last operation applied to a secret, recorded on the secret itself.
+
+Lambda delivers an event at least once and retries a throttled one for as long as
+``MaximumEventAgeInSeconds``; CloudFormation meanwhile sends newer operations. A late copy of
+an earlier Update would move AWSCURRENT back to a token the origin no longer accepts, a late
+Create would restore a deleted secret, a late rename would create a secret nobody deletes. So
+a request that changes a secret tags it with the time CloudFormation signed the request's
+ResponseURL and the request's ID, and a request signed strictly earlier than a record it
+meets changes nothing. The same second counts as newer: a rollback may be signed in the second
+of the operation it undoes. A request whose URL carries no signing time (``sam local``) is
+neither checked nor recorded.
+
+Two tags, both stored formats (frozen by a golden fixture), each
+``<YYYYMMDDTHHMMSSZ> <RequestId>`` (UTC, as SigV4's ``X-Amz-Date`` writes it; the RequestId cut
+to the characters a tag value may hold):
+
+================================  ======================================  =====================
+tag                               written by                              checked by
+================================  ======================================  =====================
+``...:applied``                   a Create or Update that changes the     every request that
+                                  secret it lands on, and the secret a    lands on the secret
+                                  move leaves (key change, rename)        or leaves it
+``...:deleted``                   a Delete, just before DeleteSecret      every request that
+                                                                          lands on the secret
+================================  ======================================  =====================
+
+A request leaving a secret ignores ``deleted``: CloudFormation deletes the secret a replacement
+left after the replacement, so a duplicate of the replacement still finds its own record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Final
+
+from ..errors import SecretConflictError
+from .actions import Action, CreateSecret, DeleteSecret, PutResourcePolicy, ReportTokens, TagSecret, UntagSecret
+from .context import ResourceIdentity
+from .naming import TAG_PREFIX, is_owned_by
+from .state import SecretState
+
+APPLIED_TAG: Final = TAG_PREFIX + "applied"
+DELETED_TAG: Final = TAG_PREFIX + "deleted"
+MAX_TAGS: Final = 50  # a secret holds at most 50 tags (TagResource API reference)
+_TIME_FORMAT: Final = "%Y%m%dT%H%M%SZ"
+_NOT_IN_A_TAG_VALUE: Final = re.compile(r"[^A-Za-z0-9 +\-=._:/@]")
+_MAX_REQUEST_ID: Final = 100
+_NOT_CHANGES: Final = (PutResourcePolicy, ReportTokens)  # the policy is the same on every request
+_RECORD_BEFORE: Final = (PutResourcePolicy, ReportTokens, DeleteSecret)  # AWS tags no deleted secret
+
+
+@dataclass(frozen=True)
+class Applied:
+    signed_at: datetime
+    request_id: str
+
+
+def record_value(identity: ResourceIdentity) -> str | None:
+    """What this request records (``None`` without a signing time)."""
+    if identity.signed_at is None:
+        return None
+    request_id = _NOT_IN_A_TAG_VALUE.sub("", identity.request_id)[:_MAX_REQUEST_ID]
+    return f"{identity.signed_at.astimezone(UTC):{_TIME_FORMAT}} {request_id}".rstrip()
+
+
+def recorded(state: SecretState, key: str) -> Applied | None:
+    stamp, _, request_id = state.tag_map().get(key, "").partition(" ")
+    try:
+        return Applied(datetime.strptime(stamp, _TIME_FORMAT).replace(tzinfo=UTC), request_id)
+    except ValueError:
+        return None
+
+
+def check_not_superseded(
+    identity: ResourceIdentity, *, landing: SecretState | None, leaving: SecretState | None = None
+) -> None:
+    """Refuse a request signed before a record on the secrets it touches (see the table). Only
+    a secret this resource owns counts: anyone may tag another."""
+    if identity.signed_at is None:
+        return
+    signed_at = identity.signed_at.replace(microsecond=0)
+    met = [(landing, APPLIED_TAG), (landing, DELETED_TAG), (leaving, APPLIED_TAG)]
+    records = [recorded(s, key) for s, key in met if s is not None and is_owned_by(s.tag_map(), identity)]
+    newer = [r for r in records if r is not None and r.signed_at > signed_at]
+    if newer:
+        last = max(newer, key=lambda applied: applied.signed_at)
+        raise SecretConflictError(
+            f"A newer operation (request {last.request_id[:80]}, signed {last.signed_at:{_TIME_FORMAT}}) was "
+            f"already applied; this late copy of one signed {signed_at:{_TIME_FORMAT}} changed nothing"
+        )
+
+
+def with_record(
+    actions: list[Action], identity: ResourceIdentity, present: dict[str, str], *, left: SecretState | None = None
+) -> list[Action]:
+    """``actions`` with this request's record, when they change the secret: in CreateSecret's
+    tags, the first TagSecret, or a TagSecret of its own before the policy or DeleteSecret; and
+    first of all on ``left``, the live secret a move leaves. A request that changes nothing
+    records nothing (a late copy of an earlier one then finds the state it asks for). A secret
+    with no room left for the tag goes unrecorded: the user's tags come first."""
+    value = record_value(identity)
+    if value is None or all(isinstance(action, _NOT_CHANGES) for action in actions):
+        return actions
+    key = DELETED_TAG if any(isinstance(action, DeleteSecret) for action in actions) else APPLIED_TAG
+    recorded_actions = _recorded(actions, (key, value), present)
+    if left is not None and left.deleted_date is None and _room(left.tag_map(), set(), {APPLIED_TAG}):
+        return [TagSecret(((APPLIED_TAG, value),), secret_id=left.arn), *recorded_actions]
+    return recorded_actions
+
+
+def _room(present: dict[str, str], untagged: set[str], tagged: set[str]) -> bool:
+    return len((present.keys() - untagged) | tagged) <= MAX_TAGS
+
+
+def _recorded(actions: list[Action], pair: tuple[str, str], present: dict[str, str]) -> list[Action]:
+    untagged = {key for action in actions if isinstance(action, UntagSecret) for key in action.keys}
+    tagged = {key for action in actions if isinstance(action, (TagSecret, CreateSecret)) for key, _ in action.tags}
+    if not _room(present, untagged, tagged | {pair[0]}):
+        return actions
+    for index, action in enumerate(actions):
+        if isinstance(action, CreateSecret) or (isinstance(action, TagSecret) and action.secret_id is None):
+            return [*actions[:index], replace(action, tags=(*action.tags, pair)), *actions[index + 1 :]]
+    at = next((i for i, action in enumerate(actions) if isinstance(action, _RECORD_BEFORE)), len(actions))
+    return [*actions[:at], TagSecret((pair,)), *actions[at:]]
