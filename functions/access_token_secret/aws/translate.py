@@ -29,6 +29,8 @@ _NOT_FOUND = frozenset({"ResourceNotFoundException", "NotFoundException"})
 _THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
 _MESSAGE_ROOM = 120
 _SM = "secretsmanager:"
+_BAD_PARAMETER = "InvalidParameterException"
+_BAD_REQUEST = "InvalidRequestException"
 
 
 def _short(message: str) -> str:
@@ -37,9 +39,7 @@ def _short(message: str) -> str:
 
 
 def _scheduled(code: str, message: str) -> bool:
-    return code == "InvalidRequestException" and (
-        "scheduled for deletion" in message or "marked for deletion" in message
-    )
+    return code == _BAD_REQUEST and ("scheduled for deletion" in message or "marked for deletion" in message)
 
 
 def _taken(code: str, message: str) -> bool:
@@ -60,16 +60,8 @@ _RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
     (lambda _, code, __: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
     (lambda op, code, msg: op == _SM + "CreateSecret" and _taken(code, msg), NameTakenError, "{op}: the name is taken"),
     (lambda op, code, msg: op == _SM + "PutSecretValue" and _taken(code, msg), VersionTakenError, _FAILED),
-    (
-        lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == "InvalidParameterException",
-        LabelMovedError,
-        _FAILED,
-    ),
-    (
-        lambda op, code, _: op == _SM + "DeleteSecret" and code == "InvalidRequestException",
-        AlreadyDeletedError,
-        _FAILED,
-    ),
+    (lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == _BAD_PARAMETER, LabelMovedError, _FAILED),
+    (lambda op, code, _: op == _SM + "DeleteSecret" and code == _BAD_REQUEST, AlreadyDeletedError, _FAILED),
     (
         lambda _, code, msg: _scheduled(code, msg),
         ScheduledForDeletionError,

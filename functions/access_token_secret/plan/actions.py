@@ -132,19 +132,9 @@ class DeleteSecret:
     force: bool
 
 
-Action = (
-    CreateSecret
-    | RestoreSecret
-    | UpdateSecret
-    | PutSecretValue
-    | PromoteVersion
-    | UnstagePending
-    | TagSecret
-    | UntagSecret
-    | PutResourcePolicy
-    | ReportTokens
-    | DeleteSecret
-)
+# Actions that are one AWS call and change nothing the applier reports.
+Call = RestoreSecret | UpdateSecret | UnstagePending | TagSecret | UntagSecret | PutResourcePolicy | DeleteSecret
+Action = CreateSecret | PutSecretValue | PromoteVersion | ReportTokens | Call
 
 
 @dataclass(frozen=True)
