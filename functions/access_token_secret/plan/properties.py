@@ -218,8 +218,8 @@ REPLACEMENT: Final = "**Replacement**"
 
 @dataclass(frozen=True)
 class Field:
-    """One property: how it is read, and what the reference's Properties table says of it
-    (``type`` and ``update`` are that table's cells, checked against it)."""
+    """One property: how it is read, and its ``type`` and ``update`` cells in the reference's
+    Properties table (which is checked against them)."""
 
     name: str  # as in the template
     parse: Parser
