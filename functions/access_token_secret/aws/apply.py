@@ -130,14 +130,7 @@ class Applier:
     def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
         outcome.token, value = self._value(action.write)
         self._known[action.write.version_id] = outcome.token
-        outcome.arn, outcome.version_id = self._secrets.create(
-            name=action.name,
-            kms_key_arn=action.kms_key_arn,
-            description=action.description,
-            tags=action.tags,
-            value=value,
-            version_id=action.write.version_id,
-        )
+        outcome.arn, outcome.version_id = self._secrets.create(action, value)
         self._progress.record_secret(outcome.arn, created=True)
 
     def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 from ..errors import AwsCallError, NotFoundError, ProviderError
+from ..plan.actions import CreateSecret
 from ..plan.state import SecretState, SecretVersion
 from ..tokens import AccessToken
 from .translate import aws_call
@@ -98,22 +99,15 @@ class SecretsManager:
                 return tuple(found)
             request["NextToken"] = page["NextToken"]
 
-    def create(
-        self,
-        *,
-        name: str,
-        kms_key_arn: str,
-        description: str,
-        tags: tuple[tuple[str, str], ...],
-        value: str,
-        version_id: str,
-    ) -> tuple[str, str]:
+    def create(self, secret: CreateSecret, value: str) -> tuple[str, str]:
+        """``secret`` with ``value``, its ARN and VersionId."""
+        version_id = secret.write.version_id
         with aws_call("secretsmanager:CreateSecret"):
             created = self._client.create_secret(
-                Name=name,
-                KmsKeyId=kms_key_arn,
-                Description=description,
-                Tags=[{"Key": key, "Value": tag_value} for key, tag_value in tags],
+                Name=secret.name,
+                KmsKeyId=secret.kms_key_arn,
+                Description=secret.description,
+                Tags=[{"Key": key, "Value": tag_value} for key, tag_value in secret.tags],
                 SecretString=value,
                 ClientRequestToken=version_id,
             )
