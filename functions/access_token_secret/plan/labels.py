@@ -1,18 +1,15 @@
 """What AWSCURRENT and AWSPENDING must hold after a request, and the shortest way there.
 
-One model serves every request that lands on a secret: Create (on no secret at all), in-place
-Update, a move onto another secret (key change, rename, rename back), adoption, a rollback (new
-and old properties swapped), a redelivered or concurrent copy of an event, and a retry after a
-crash. They differ only in what was observed, so none is a special case:
+Create (on no secret), in-place Update, a move onto another secret, adoption, a rollback, a
+redelivered or concurrent event and a retry after a crash differ only in what was observed, so
+none is a special case:
 
-1. **Wants.** From the properties: the token AWSCURRENT must hold (generated: named by
-   ``RotationId``; supplied: the template's ``AccessToken``) and, when a next token differs from
-   it, the token AWSPENDING must hold (``NextRotationId`` / ``NextAccessToken``). Each under
-   ``SecretStringKey``, encrypted under the template's key.
+1. **Wants.** AWSCURRENT must hold the token named by ``RotationId`` (or the template's
+   ``AccessToken``), and AWSPENDING the next one when it differs (``NextRotationId`` /
+   ``NextAccessToken``); each under ``SecretStringKey``, encrypted under the template's key.
 2. **Who holds what.** A version holds a generated token when its VersionId carries that
-   RotationId's identity (any format or length: changing those never rotates). A version holds
-   a supplied token when this very request wrote it, or when the service read it
-   (:func:`reads_needed` names the versions it must read; a version not read holds nothing).
+   RotationId's identity (any format or length: changing those never rotates), and a supplied
+   token when this very request wrote it or the service read it (:func:`reads_needed`).
 3. **Diff.** The tables below are the rows this module runs (:data:`CURRENT_ROWS`,
    :data:`PENDING_ROWS`, :data:`SOURCE_ROWS`); the first matching row wins.
 
@@ -53,8 +50,8 @@ on any version of this secret or of the secret being left                       
 none of the above                                                                   generate
 ==================================================================================  ==================
 
-"For the key" means written for the template's KMS key (recorded in the VersionId; a version
-of release 1.0 records none, and the secret's key decides). A token is read and written again,
+"For the key": written for the template's KMS key (recorded in the VersionId; for a 1.0
+version, which records none, the secret's key decides). A token is read and written again,
 never moved between secrets. Rotation configured in Secrets Manager, and an AWSPENDING the
 provider did not write, are Secrets Manager's own rotation: the provider never stages over it.
 """
