@@ -173,15 +173,16 @@ def _unread(state: SecretState, version: str | None, request: Request) -> bool:
     )
 
 
-def _fits(version: str, request: Request) -> bool:
+def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
     """Under ``SecretStringKey`` and written for the template's key (so it may carry a label:
     MediaTailor's grant is on that key, and a version written under another key may not have
-    been re-encrypted)."""
+    been re-encrypted); with ``unrecorded``, a version that records no key fits too."""
     parsed = parse(version)
+    keys = (kms_digest(request.desired.kms_key_arn), *((None,) if unrecorded else ()))
     return (
         parsed is not None
         and parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
-        and parsed.kms_digest == kms_digest(request.desired.kms_key_arn)
+        and parsed.kms_digest in keys
     )
 
 
@@ -313,17 +314,13 @@ def _in_place_key_change(lands: Lands) -> bool:
 
 
 def _settled_current(lands: Lands) -> bool:
-    """A key changed in place is rewritten, so AWSCURRENT is surely under the key."""
+    """A key changed in place is rewritten, so AWSCURRENT is surely under the key; for an
+    earlier release's version, which records no key, the secret's key decides."""
     state, request = lands.state, lands.request
     current = state.current_version
-    parsed = parse(current)
-    if current is None or parsed is None or _in_place_key_change(lands):
+    if current is None or _in_place_key_change(lands) or not holds(state, current, request.current, request):
         return False
-    if not holds(state, current, request.current, request):
-        return False
-    if parsed.kms_digest is None:  # an earlier release's version: the secret's key decides
-        return parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
-    return _fits(current, request)
+    return _fits(current, request, unrecorded=True)
 
 
 def _promotable(lands: Lands) -> str | None:

@@ -233,16 +233,18 @@ class Field:
         return re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
 
 
-def _at_most(name: str, limit: int) -> Field:
-    return Field(name, _text((lambda text: len(text) <= limit, f"be at most {limit} characters")), _at_most_type(limit))
+def _at_most(name: str, limit: int, parse: Parser | None = None) -> Field:
+    parse = parse or _text((lambda text: len(text) <= limit, f"be at most {limit} characters"))
+    return Field(name, parse, f"String, at most {limit:,} characters")
 
 
-def _at_most_type(limit: int) -> str:
-    return f"String, at most {limit:,} characters"
+def _integer(name: str, low: int, high: int, update: str = NO_INTERRUPTION) -> Field:
+    return Field(name, _whole_number(low, high), f"Integer {low}-{high}", update)
 
 
 _TOKEN_TYPE = f"String, {MIN_LENGTH}-{MAX_LENGTH} visible ASCII characters (no spaces)"
 _FLAG_TYPE = "`true` \\| `false`"
+_NEW_SECRET_UNLESS_NAMED = f"{REPLACEMENT} (generated name); fails with an unchanged explicit `SecretName`"
 _FROM_NEXT_TOKEN = f"{NO_INTERRUPTION}; applies from the next generated token (the current one is kept)"
 _KMS_KEY_ID = (
     lambda text: 1 <= len(text) <= MAX_KMS_KEY_ID and not any(ch.isspace() for ch in text),
@@ -265,31 +267,21 @@ _HEADER_NAME = (
 
 # The properties, in the order their problems are reported.
 FIELDS: Final = (
-    Field(
-        "KmsKeyId",
-        _text(_KMS_KEY_ID),
-        "String",
-        f"{REPLACEMENT} (generated name); fails with an unchanged explicit `SecretName`",
-        required=True,
-    ),
+    Field("KmsKeyId", _text(_KMS_KEY_ID), "String", _NEW_SECRET_UNLESS_NAMED, required=True),
     Field(
         "SecretStringKey", _text(_JSON_KEY), f"String, 1-{MAX_SECRET_STRING_KEY} printable characters", required=True
     ),
     Field("AccessToken", _access_token, _TOKEN_TYPE),
     Field("TokenFormat", _token_format, " \\| ".join(f"`{c.value}`" for c in TokenFormat), _FROM_NEXT_TOKEN),
-    Field("TokenLength", _whole_number(MIN_LENGTH, MAX_LENGTH), f"Integer {MIN_LENGTH}-{MAX_LENGTH}", _FROM_NEXT_TOKEN),
+    _integer("TokenLength", MIN_LENGTH, MAX_LENGTH, _FROM_NEXT_TOKEN),
     _at_most("RotationId", MAX_ROTATION_ID),
     _at_most("NextRotationId", MAX_ROTATION_ID),
     Field("NextAccessToken", _access_token, _TOKEN_TYPE),
     Field("SecretName", _secret_name, "String", REPLACEMENT),
-    Field("HeaderName", _text(*_HEADER_NAME), _at_most_type(MAX_HEADER_NAME)),
+    _at_most("HeaderName", MAX_HEADER_NAME, _text(*_HEADER_NAME)),
     _at_most("Description", 2048),  # Secrets Manager's Description limit
     Field("Tags", _tags, "List of `{Key, Value}`"),
-    Field(
-        "RecoveryWindowInDays",
-        _whole_number(MIN_RECOVERY_WINDOW, MAX_RECOVERY_WINDOW),
-        f"Integer {MIN_RECOVERY_WINDOW}-{MAX_RECOVERY_WINDOW}",
-    ),
+    _integer("RecoveryWindowInDays", MIN_RECOVERY_WINDOW, MAX_RECOVERY_WINDOW),
     Field("ForceDeleteWithoutRecovery", _boolean, _FLAG_TYPE),
     Field("ReturnAccessToken", _boolean, _FLAG_TYPE),
     Field("AdoptExistingSecret", _boolean, _FLAG_TYPE),
