@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..errors import KmsKeyError
 from .naming import arn_region
 from .state import KeyFacts, SecretState
-from .versions import kms_digest, recorded_kms_digest
+from .versions import kms_digest, parse
 
 
 def usable_key_arn(facts: KeyFacts, region: str) -> str:
@@ -86,4 +86,5 @@ def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: 
 def recorded_key(observed: SecretState) -> str | None:
     """The KMS digest the newest provider-written labelled version records (AWSCURRENT, else
     AWSPREVIOUS, else AWSPENDING); ``None`` when none records one."""
-    return next((d for d in map(recorded_kms_digest, observed.labelled_versions()) if d is not None), None)
+    recorded = (parsed.kms_digest for parsed in map(parse, observed.labelled_versions()) if parsed is not None)
+    return next((digest for digest in recorded if digest is not None), None)

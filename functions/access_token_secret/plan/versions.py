@@ -134,10 +134,3 @@ def keeps_other_keys(value: str | None) -> bool:
     """Written for an adopted secret: later writes keep the other keys of its JSON document."""
     parsed = parse(value)
     return parsed is not None and parsed.adopted
-
-
-def recorded_kms_digest(value: str | None) -> str | None:
-    """The KMS key identity a version was written for; ``None`` when it was not recorded
-    (an earlier release's version, or one written by hand)."""
-    parsed = parse(value)
-    return parsed.kms_digest if parsed is not None else None
