@@ -8,6 +8,11 @@ bug and is reported as a generic internal error by the adapter.
 
 from __future__ import annotations
 
+from typing import Final
+
+# CloudFormation shows at most 256 characters of a Reason; every Reason the provider sends fits.
+MAX_REASON_CHARS: Final = 255
+
 
 def internal_error_reason(request_id: str) -> str:
     """The only Reason an unexpected exception gets: its text could hold anything."""

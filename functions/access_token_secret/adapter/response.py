@@ -9,22 +9,29 @@ pre-signed URL does not get better). The body is built to fit CloudFormation's 4
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Final
+from http.client import HTTPException, HTTPSConnection
+from typing import TYPE_CHECKING, Final
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from ..errors import MAX_REASON_CHARS
 from ..logs import logger
 
+if TYPE_CHECKING:
+    from .envelope import Envelope
+
 MAX_BODY_BYTES: Final = 4096
-MAX_REASON_CHARS: Final = 255
 ATTEMPTS: Final = 4
 SOCKET_TIMEOUT_S: Final = 5.0
+ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
+DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
+_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 
 
 def shorten(reason: str, limit: int = MAX_REASON_CHARS) -> str:
@@ -47,9 +54,24 @@ def build_body(fields: Mapping[str, object]) -> bytes:
     return encoded
 
 
-ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
-DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
-_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+def respond(
+    envelope: Envelope,
+    status: str,
+    reason: str,
+    physical_id: str,
+    *,
+    deliver: Callable[[str, bytes], bool],
+    data: Mapping[str, str] | None = None,
+    no_echo: bool = False,
+) -> None:
+    """Send the answer to ``envelope``'s request; a FAILED one carries no Data and no NoEcho."""
+    failed = status == "FAILED"
+    reason = reason if failed else ""
+    logger.info("responding", extra={"status": status, "reason": reason, "physical_resource_id": physical_id})
+    fields = {"Status": status, "Reason": reason, "PhysicalResourceId": physical_id, "StackId": envelope.stack_id}
+    fields |= {"RequestId": envelope.request_id, "LogicalResourceId": envelope.logical_id}
+    body = build_body(fields | {"NoEcho": no_echo and not failed, "Data": {} if failed else dict(data or {})})
+    deliver(envelope.response_url, body)
 
 
 def request_key(fields: object) -> str | None:
@@ -74,10 +96,10 @@ def _key_of(path: str) -> str | None:
         return None
 
 
-def partition_dns_suffix(environ: Mapping[str, str], region: str) -> str:
-    """The partition's DNS suffix: ``PARTITION_DNS_SUFFIX`` (the template passes
-    ``AWS::URLSuffix``); without it (a template older than 1.2) it is derived from the Region
-    as 1.1 did, which is right for the commercial, GovCloud and China partitions only."""
+def _partition_dns_suffix(environ: Mapping[str, str], region: str) -> str:
+    """``PARTITION_DNS_SUFFIX`` (the template passes ``AWS::URLSuffix``); a template older than
+    1.2 sets none, so it is derived from the Region as 1.1 did (right for the commercial,
+    GovCloud and China partitions only)."""
     given = environ.get(DNS_SUFFIX_VARIABLE, "").strip().lower().strip(".")
     if _DNS_NAME.fullmatch(given):
         return given
@@ -108,17 +130,12 @@ class ResponseDestinations:
     def from_environment(cls, environ: Mapping[str, str]) -> ResponseDestinations:
         region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
         extra = (host.strip().lower() for host in environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
-        return cls(
-            region=region,
-            extra_hosts=frozenset(host for host in extra if host),
-            dns_suffix=partition_dns_suffix(environ, region),
-        )
+        return cls(region, frozenset(host for host in extra if host), _partition_dns_suffix(environ, region))
 
     def bucket_hosts(self) -> frozenset[str]:
         if not self.region:
             return frozenset()
-        bucket = f"cloudformation-custom-resource-response-{self.region.replace('-', '')}"
-        suffix = self.dns_suffix
+        bucket, suffix = f"cloudformation-custom-resource-response-{self.region.replace('-', '')}", self.dns_suffix
         return frozenset(
             {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{self.region}.{suffix}", f"{bucket}.s3-{self.region}.{suffix}"}
         )
@@ -131,10 +148,11 @@ class ResponseDestinations:
         if host is not None:
             logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": host})
             return True
-        if key is None or _key_of(urlsplit(url).path) != key:
+        parts = urlsplit(url)
+        if key is None or _key_of(parts.path) != key:
             logger.warning(
                 "response URL refused: its key is not this request's StackId|LogicalResourceId|RequestId",
-                extra={"rejected_host": (urlsplit(url).hostname or "")[:255]},
+                extra={"rejected_host": (parts.hostname or "")[:255]},
             )
             return True
         return False
@@ -147,21 +165,13 @@ class ResponseDestinations:
         except ValueError:
             return "(unparseable URL)"
         host = (parts.hostname or "")[:255]
+        return None if self._allows(parts, host, port) else host or "(no host)"
+
+    def _allows(self, parts: SplitResult, host: str, port: int | None) -> bool:
+        """HTTPS without credentials in the URL, to the bucket on port 443 or to an extra host."""
         if parts.scheme != "https" or parts.username is not None or parts.password is not None:
-            return host or "(no host)"
-        if host in self.extra_hosts:
-            return None
-        if host in self.bucket_hosts() and port in (None, 443):
-            return None
-        return host or "(no host)"
-
-
-def _connection(parts: SplitResult, context: ssl.SSLContext | None) -> tuple[http.client.HTTPConnection, str]:
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    connection = http.client.HTTPSConnection(
-        parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=context or ssl.create_default_context()
-    )
-    return connection, target
+            return False
+        return host in self.extra_hosts or (host in self.bucket_hosts() and port in (None, 443))
 
 
 def deliver(
@@ -175,31 +185,13 @@ def deliver(
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
 
     A URL outside ``destinations``, or one whose key is not the request ``body`` answers, gets
-    nothing. The Content-Type header is sent empty: the URL is signed without one, and S3 rejects
-    a request whose headers differ from what was signed.
+    nothing.
     """
-    try:
-        answered = json.loads(body)
-    except ValueError:
-        answered = None
-    if destinations.refuses(url, request_key(answered)):
+    if destinations.refuses(url, _answered_key(body)):
         return False
     parts = urlsplit(url)
     for attempt in range(1, attempts + 1):
-        status: int | None = None
-        try:
-            connection, target = _connection(parts, context)
-            try:
-                connection.request(
-                    "PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))}
-                )
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            finally:
-                connection.close()
-        except (OSError, http.client.HTTPException) as error:
-            logger.warning("response not delivered", extra={"attempt": attempt, "error": type(error).__name__})
+        status = _put(parts, body, context, attempt)
         if status is not None:
             if 200 <= status < 300:
                 logger.info("response delivered", extra={"attempt": attempt, "http_status": status})
@@ -211,3 +203,28 @@ def deliver(
             time.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
     logger.error("response could not be delivered; CloudFormation will time out this request")
     return False
+
+
+def _answered_key(body: bytes) -> str | None:
+    try:
+        return request_key(json.loads(body))
+    except ValueError:
+        return None
+
+
+def _put(parts: SplitResult, body: bytes, context: ssl.SSLContext | None, attempt: int) -> int | None:
+    """One PUT: its HTTP status, or ``None`` when none came back. The Content-Type header is sent
+    empty: the URL is signed without one, and S3 rejects headers that differ from what was signed."""
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        tls = context or ssl.create_default_context()
+        with closing(
+            HTTPSConnection(parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=tls)
+        ) as connection:
+            connection.request("PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))})
+            response = connection.getresponse()
+            response.read()
+            return response.status
+    except (OSError, HTTPException) as error:
+        logger.warning("response not delivered", extra={"attempt": attempt, "error": type(error).__name__})
+        return None
