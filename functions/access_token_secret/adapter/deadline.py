@@ -30,38 +30,29 @@ SERVICE_TIMEOUT_PROBLEM: Final = f"Invalid properties: {SERVICE_TIMEOUT_RULE}"
 _WHOLE_NUMBER = re.compile(r"[+-]?\d{1,12}")
 
 
-def _query(url: str) -> dict[str, str]:
-    """The query's parameters, the first value of each (a repeated one is not CloudFormation's)."""
-    try:
-        return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
-    except ValueError:
-        return {}
-
-
 def _whole(text: str | None) -> int | None:
     return int(text) if text is not None and _WHOLE_NUMBER.fullmatch(text.strip()) else None
 
 
-def signing_time(url: str) -> datetime | None:
-    """When CloudFormation signed ``url`` (SigV4 ``X-Amz-Date``); ``None`` for a URL that does not
-    say (SigV2, or the hand-made URL ``sam local`` sends)."""
+def url_times(url: str) -> tuple[datetime | None, datetime | None]:
+    """When CloudFormation signed ``url`` and when the URL stops working; ``None`` for what it
+    does not say (SigV2 names no signing time; the hand-made URL ``sam local`` sends, neither).
+    A repeated query parameter is not CloudFormation's: its first value is read."""
     try:
-        return datetime.strptime(_query(url).get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        query = {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
     except ValueError:
-        return None
-
-
-def expiry_time(url: str) -> datetime | None:
-    """When ``url`` stops working: SigV4 ``X-Amz-Date`` + ``X-Amz-Expires``, SigV2 ``Expires``."""
-    query = _query(url)
-    signed, valid_s = signing_time(url), _whole(query.get("X-Amz-Expires"))
-    if signed is not None and valid_s is not None:
-        return signed + timedelta(seconds=valid_s)
-    expires = _whole(query.get("Expires"))
+        return None, None
     try:
-        return datetime.fromtimestamp(expires, UTC) if expires is not None else None
+        signed = datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        signed = None
+    valid_s, expires = _whole(query.get("X-Amz-Expires")), _whole(query.get("Expires"))
+    try:
+        if signed is not None and valid_s is not None:
+            return signed, signed + timedelta(seconds=valid_s)
+        return signed, datetime.fromtimestamp(expires, UTC) if expires is not None else None
     except (OverflowError, OSError, ValueError):
-        return None
+        return signed, None
 
 
 def service_timeout(properties: object) -> int | None:
@@ -100,7 +91,7 @@ def cloudformation_wait(url: str, service_timeout_s: int, now: datetime) -> Wait
     """How long CloudFormation still waits: ``ServiceTimeout`` counted from the signing time, cut
     at the URL's expiry. A signing time in the future (clock skew) counts as now, and a URL
     that names neither time (``sam local``) leaves the whole ``ServiceTimeout``."""
-    signed, expires = signing_time(url), expiry_time(url)
+    signed, expires = url_times(url)
     age_s = max((now - signed).total_seconds(), 0.0) if signed is not None else None
     left = float(service_timeout_s) - (age_s or 0.0)
     if expires is not None:

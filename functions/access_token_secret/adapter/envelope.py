@@ -65,26 +65,20 @@ def _problems(event: Mapping[str, object]) -> Iterator[str]:
         yield "Malformed request: ResourceProperties must be an object"
 
 
-def unqualified_function_arn(arn: str) -> str:
-    """``...:function:name:alias`` or ``...:function:name:7`` -> ``...:function:name``."""
-    found = _FUNCTION_ARN.match(arn)
-    return found.group(0) if found else ""
-
-
 def destination_problem(event: Mapping[str, object], invoked_function_arn: object) -> str | None:
     """Why a well-formed request was not meant for this function, or ``None``.
 
     Anyone allowed to invoke the function can hand it any event, so the event must name this
-    function as its ``ServiceToken`` and a stack of this function's own account, Region and
-    partition; ownership tags are compared with that stack (docs/security.md).
+    function (any alias or version) as its ``ServiceToken``, and a stack of this function's own
+    account, Region and partition: ownership tags are compared with that stack.
     """
-    mine = unqualified_function_arn(invoked_function_arn) if isinstance(invoked_function_arn, str) else ""
-    function = _FUNCTION_ARN.fullmatch(mine)
-    if function is None or unqualified_function_arn(_text(event, "ServiceToken")) != mine:
+    mine = _FUNCTION_ARN.match(invoked_function_arn) if isinstance(invoked_function_arn, str) else None
+    theirs = _FUNCTION_ARN.match(_text(event, "ServiceToken"))
+    if mine is None or theirs is None or theirs[0] != mine[0]:
         return f"{NOT_ADDRESSED}: its ServiceToken names another function"
     stack = _STACK_ARN.fullmatch(_text(event, "StackId"))
     where = ("partition", "region", "account")
-    if stack is None or [stack[part] for part in where] != [function[part] for part in where]:
+    if stack is None or [stack[part] for part in where] != [mine[part] for part in where]:
         return f"{NOT_ADDRESSED}: its StackId is not a stack of this account and Region"
     return None
 

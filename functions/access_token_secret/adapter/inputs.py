@@ -50,29 +50,21 @@ def is_secret_reference(physical_id: str) -> bool:
     return len(physical_id) <= MAX_NAME_LENGTH and bool(NAME_CHARS.fullmatch(physical_id))
 
 
-def outside_prefix_problem(reference: str, prefix: str) -> str | None:
-    """Why the provider cannot act on the secret ``reference`` (ARN or name), or ``None``.
-
-    The provider's role reaches only ``secret:<SecretNamePrefix>*``; after the prefix changed,
-    every call on an older secret would be denied, so the request is refused before any call.
-    """
-    name = reference.split(":secret:", 1)[1][:-7] if SECRET_ARN.fullmatch(reference) else reference
-    if name.startswith(prefix):
-        return None
-    return (
-        f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach it; "
-        "set SecretNamePrefix back to the prefix the secret was made under"
-    )
-
-
 def secret_reference(physical_id: str, prefix: str) -> str | None:
-    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder;
-    :class:`ProviderConfigurationError` when the provider's role cannot reach it."""
+    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder.
+
+    :class:`ProviderConfigurationError` when it is outside the prefix: the provider's role
+    reaches only ``secret:<SecretNamePrefix>*``, so after the prefix changed every call on an
+    older secret would be denied.
+    """
     if not is_secret_reference(physical_id):
         return None
-    problem = outside_prefix_problem(physical_id, prefix)
-    if problem:
-        raise ProviderConfigurationError(problem)
+    name = physical_id.split(":secret:", 1)[1][:-7] if SECRET_ARN.fullmatch(physical_id) else physical_id
+    if not name.startswith(prefix):
+        raise ProviderConfigurationError(
+            f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach "
+            "it; set SecretNamePrefix back to the prefix the secret was made under"
+        )
     return physical_id
 
 

@@ -1,44 +1,36 @@
 """crhelper's request cycle, used as a library, with its one exit replaced.
 
-crhelper (2.0.12, pinned in ``functions/requirements.txt``) runs the cycle through its public
-surface: the constructor, the ``create``/``update``/``delete`` decorators,
-``Data``/``NoEcho``/``Status``/``Reason`` and calling the instance. It dispatches on
-``RequestType`` and turns the function's return value into ``PhysicalResourceId``.
+crhelper (2.0.12, pinned in ``functions/requirements.txt``) dispatches on ``RequestType`` to the
+functions its decorators registered and turns their return value into ``PhysicalResourceId``.
+It is reached at one seam, which a unit test pins in crhelper's source:
 
-Beyond that it is reached at one seam, pinned by a unit test of crhelper's source:
+* ``_send``, crhelper's only exit (its own sender has no socket timeout and retries forever),
+  becomes one answer per request, under a lock, by the bounded sender, with a Reason that never
+  carries an exception's text;
+* ``_sam_local`` always reads as set, so crhelper's constructor builds no polling clients (tens
+  of milliseconds per request). The provider never polls: no ``poll_*`` function is registered,
+  and events with crhelper's polling keys are refused before they get here.
 
-* ``_send`` is crhelper's only exit (every answer, the timer's and an error's included, goes
-  through it; its own sender has no socket timeout and retries forever). Here it becomes exactly
-  one answer per request, under a lock, by the bounded sender that checks the response URL, with
-  a Reason that never carries an exception's text;
-* ``_sam_local`` always reads as set: crhelper builds lambda, events and logs clients for its
-  polling mode unless it runs under ``sam local`` (tens of milliseconds per instance, and one
-  instance per request). This provider never polls: no ``poll_*`` function is registered, and an
-  event that carries crhelper's polling keys is refused before it gets here.
-
-The deadline timer is the provider's own, armed around the cycle: it answers ``margin_s``
-before the Lambda deadline or CloudFormation's, whichever is first. crhelper's own timer (0.5 s
-before the Lambda deadline) still runs and then finds the request answered.
+The provider's own timer answers ``margin_s`` before the Lambda deadline or CloudFormation's,
+whichever is first; crhelper's timer (0.5 s before Lambda's) then finds the request answered.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crhelper import FAILED, CfnResource
 
 from ..errors import internal_error_reason
 from ..logs import count_outcome, logger
-from .response import respond
+from .response import Deliver, respond
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from .envelope import Envelope
 
-Deliver = Callable[[str, bytes], bool]
 OUT_OF_TIME = "The provider ran out of time waiting for AWS; nothing was lost, retry the stack operation"
 
 
@@ -91,9 +83,7 @@ class ProviderResource(CfnResource):
 
     def fail(self, reason: str) -> None:
         """The answer will be FAILED with ``reason``, which must be safe to show."""
-        self._failure_reason = reason
-        self.Status = FAILED
-        self.Reason = reason
+        self._failure_reason, self.Status = reason, FAILED
 
     def __call__(self, event: dict[str, Any], context: LambdaContext) -> None:
         """crhelper's cycle, inside the provider's deadline timer."""
@@ -135,12 +125,5 @@ class ProviderResource(CfnResource):
                 return
             self._sent = True
         count_outcome(self._envelope.request_type, status)
-        respond(
-            self._envelope,
-            status,
-            reason,
-            physical_id,
-            deliver=self._deliver,
-            data=self.Data,
-            no_echo=bool(self.NoEcho),
-        )
+        data, no_echo = self.Data, bool(self.NoEcho)
+        respond(self._envelope, status, reason, physical_id, deliver=self._deliver, data=data, no_echo=no_echo)

@@ -31,6 +31,7 @@ ATTEMPTS: Final = 4
 SOCKET_TIMEOUT_S: Final = 5.0
 ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
 DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
+Deliver = Callable[[str, bytes], bool]
 _DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 
 
@@ -60,7 +61,7 @@ def respond(
     reason: str,
     physical_id: str,
     *,
-    deliver: Callable[[str, bytes], bool],
+    deliver: Deliver,
     data: Mapping[str, str] | None = None,
     no_echo: bool = False,
 ) -> None:
