@@ -1,10 +1,9 @@
-"""Delivering the one response CloudFormation waits for.
+"""Delivering the one response CloudFormation waits for, and only to CloudFormation.
 
-crhelper's own sender has no socket timeout, ignores the HTTP status and retries forever; a
-response that never lands leaves the stack waiting for an hour, and one that loops keeps the
-function busy until Lambda kills it. This sender is bounded: a few attempts with a socket
-timeout, success only on HTTP 2xx, no retry on a 4xx other than 429 (an expired or wrong
-pre-signed URL does not get better). The body is built to fit CloudFormation's 4,096 bytes.
+crhelper's own sender has no socket timeout, ignores the HTTP status and retries forever. This
+one is bounded: a few attempts with a socket timeout, success only on HTTP 2xx, no retry on a
+4xx other than 429 (an expired or wrong pre-signed URL does not get better). The body is built
+to fit CloudFormation's 4,096 bytes.
 """
 
 from __future__ import annotations
@@ -97,30 +96,17 @@ def _key_of(path: str) -> str | None:
         return None
 
 
-def _partition_dns_suffix(environ: Mapping[str, str], region: str) -> str:
-    """``PARTITION_DNS_SUFFIX`` (the template passes ``AWS::URLSuffix``); a template older than
-    1.2 sets none, so it is derived from the Region as 1.1 did (right for the commercial,
-    GovCloud and China partitions only)."""
-    given = environ.get(DNS_SUFFIX_VARIABLE, "").strip().lower().strip(".")
-    if _DNS_NAME.fullmatch(given):
-        return given
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-
-
 @dataclass(frozen=True)
 class ResponseDestinations:
     """Where a response may go: CloudFormation's response bucket for this Region, over HTTPS,
     under the key of the very request it answers.
 
-    CloudFormation's pre-signed response URLs point at the bucket
-    ``cloudformation-custom-resource-response-<region without dashes>`` (CloudFormation User
-    Guide, custom resources and VPC endpoints), virtual-hosted style under the partition's DNS
-    suffix, and the object key is ``<StackId>|<LogicalResourceId>|<RequestId>``. A response can
-    carry the token (``ReturnAccessToken``), so a URL anywhere else gets no PUT at all, and so
-    does a genuine URL of another request (relayed from a stack of the invoker's own: its
-    signature is CloudFormation's, but the body would land under that other request). Tests and
-    the demo widen the hosts with ``RESPONSE_URL_ALLOWED_HOSTS`` (comma-separated host names,
-    still HTTPS, still the request's key); the provider's template never sets it.
+    CloudFormation pre-signs response URLs on ``cloudformation-custom-resource-response-<region
+    without dashes>`` (CloudFormation User Guide, custom resources and VPC endpoints),
+    virtual-hosted under the partition's DNS suffix, with the key ``<StackId>|<LogicalResourceId>|
+    <RequestId>``. A response can carry the token, so any other URL gets no PUT, nor does a
+    genuine URL of another request (relayed: the body would land under that request). Tests and
+    the demo add hosts with ``RESPONSE_URL_ALLOWED_HOSTS``; the provider's template never does.
     """
 
     region: str
@@ -129,50 +115,46 @@ class ResponseDestinations:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> ResponseDestinations:
+        """The suffix is ``PARTITION_DNS_SUFFIX`` (``AWS::URLSuffix``); a template older than 1.2
+        sets none, so it is derived from the Region as 1.1 did (commercial, GovCloud, China)."""
         region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
         extra = (host.strip().lower() for host in environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
-        return cls(region, frozenset(host for host in extra if host), _partition_dns_suffix(environ, region))
-
-    def bucket_hosts(self) -> frozenset[str]:
-        if not self.region:
-            return frozenset()
-        bucket, suffix = f"cloudformation-custom-resource-response-{self.region.replace('-', '')}", self.dns_suffix
-        return frozenset(
-            {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{self.region}.{suffix}", f"{bucket}.s3-{self.region}.{suffix}"}
-        )
+        suffix = environ.get(DNS_SUFFIX_VARIABLE, "").strip().lower().strip(".")
+        if not _DNS_NAME.fullmatch(suffix):
+            suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+        return cls(region, frozenset(host for host in extra if host), suffix)
 
     def refuses(self, url: str, key: str | None) -> bool:
         """Whether ``url`` must get no PUT when answering the request whose key is ``key``
         (:func:`request_key`). The warning names the host, never the URL (its query string is a
         signature, its path names a stack)."""
-        host = self.refused_host(url)
-        if host is not None:
-            logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": host})
-            return True
-        parts = urlsplit(url)
-        if key is None or _key_of(parts.path) != key:
-            logger.warning(
-                "response URL refused: its key is not this request's StackId|LogicalResourceId|RequestId",
-                extra={"rejected_host": (parts.hostname or "")[:255]},
-            )
-            return True
-        return False
-
-    def refused_host(self, url: str) -> str | None:
-        """The host to name in a warning when ``url``'s host is not allowed, else ``None``."""
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            return "(unparseable URL)"
+            return _refused("not CloudFormation's response bucket", "(unparseable URL)")
         host = (parts.hostname or "")[:255]
-        return None if self._allows(parts, host, port) else host or "(no host)"
+        if not self._allows(parts, host, port):
+            return _refused("not CloudFormation's response bucket", host or "(no host)")
+        if key is None or _key_of(parts.path) != key:
+            return _refused("its key is not this request's StackId|LogicalResourceId|RequestId", host)
+        return False
 
     def _allows(self, parts: SplitResult, host: str, port: int | None) -> bool:
-        """HTTPS without credentials in the URL, to the bucket on port 443 or to an extra host."""
+        """HTTPS without credentials, to an extra host, or to the bucket on port 443."""
         if parts.scheme != "https" or parts.username is not None or parts.password is not None:
             return False
-        return host in self.extra_hosts or (host in self.bucket_hosts() and port in (None, 443))
+        if host in self.extra_hosts:
+            return True
+        region, suffix = self.region, self.dns_suffix
+        bucket = f"cloudformation-custom-resource-response-{region.replace('-', '')}"
+        forms = {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{region}.{suffix}", f"{bucket}.s3-{region}.{suffix}"}
+        return bool(region) and host in forms and port in (None, 443)
+
+
+def _refused(why: str, host: str) -> bool:
+    logger.warning(f"response URL refused: {why}", extra={"rejected_host": host})
+    return True
 
 
 def deliver(
@@ -188,7 +170,11 @@ def deliver(
     A URL outside ``destinations``, or one whose key is not the request ``body`` answers, gets
     nothing.
     """
-    if destinations.refuses(url, _answered_key(body)):
+    try:
+        key = request_key(json.loads(body))
+    except ValueError:
+        key = None
+    if destinations.refuses(url, key):
         return False
     parts = urlsplit(url)
     for attempt in range(1, attempts + 1):
@@ -206,22 +192,14 @@ def deliver(
     return False
 
 
-def _answered_key(body: bytes) -> str | None:
-    try:
-        return request_key(json.loads(body))
-    except ValueError:
-        return None
-
-
 def _put(parts: SplitResult, body: bytes, context: ssl.SSLContext | None, attempt: int) -> int | None:
     """One PUT: its HTTP status, or ``None`` when none came back. The Content-Type header is sent
     empty: the URL is signed without one, and S3 rejects headers that differ from what was signed."""
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     try:
         tls = context or ssl.create_default_context()
-        with closing(
-            HTTPSConnection(parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=tls)
-        ) as connection:
+        connection = HTTPSConnection(parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=tls)
+        with closing(connection):
             connection.request("PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))})
             response = connection.getresponse()
             response.read()
