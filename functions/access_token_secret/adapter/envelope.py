@@ -9,12 +9,9 @@ from typing import Final
 
 REQUEST_TYPES: Final = ("Create", "Update", "Delete")
 _REQUIRED: Final = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
-_STACK_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):cloudformation:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):stack/[^/]+/.+"
-)
-_FUNCTION_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:[^:]+"
-)
+_ARN = r"arn:(?P<partition>aws[a-z-]*):{service}:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):"
+_STACK_ARN = re.compile(_ARN.format(service="cloudformation") + r"stack/[^/]+/.+")
+_FUNCTION_ARN = re.compile(_ARN.format(service="lambda") + r"function:[^:]+")
 NOT_ADDRESSED: Final = "Request not addressed to this provider"
 # Keys crhelper adds to the events of its polling mode, which it then trusts: CrHelperPoll routes
 # the request to a poll function (none is registered, so it would be answered SUCCESS with no
@@ -24,6 +21,8 @@ CRHELPER_KEYS: Final = ("CrHelperPoll", "CrHelperPermission", "CrHelperRule", "C
 
 @dataclass(frozen=True)
 class Envelope:
+    """The request's fields, read only once :func:`envelope_problem` found nothing wrong."""
+
     request_type: str
     response_url: str
     stack_id: str
@@ -84,7 +83,6 @@ def destination_problem(event: Mapping[str, object], invoked_function_arn: objec
 
 
 def parse_envelope(event: Mapping[str, object]) -> Envelope:
-    """Only after :func:`envelope_problem` returned ``None``."""
     return Envelope(
         request_type=_text(event, "RequestType"),
         response_url=_text(event, "ResponseURL"),

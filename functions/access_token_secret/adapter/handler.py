@@ -55,20 +55,15 @@ class Timing:
 TIMING = Timing()
 
 
-def settings_from_environment(environ: Mapping[str, str]) -> ProviderSettings:
+def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMING) -> AccessTokenSecretService:
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise ProviderConfigurationError("Provider misconfigured: AWS_REGION is not set")
     prefix = environ.get("SECRET_NAME_PREFIX", DEFAULT_PREFIX)
-    problem = prefix_problem(prefix)
-    if problem:
+    if problem := prefix_problem(prefix):
         raise ProviderConfigurationError(f"Provider misconfigured: {problem}")
-    return ProviderSettings(region=region, name_prefix=prefix)
-
-
-def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMING) -> AccessTokenSecretService:
-    settings = settings_from_environment(environ)
-    clients = build_clients(settings.region, timing)
+    clients = build_clients(region, timing)
+    settings = ProviderSettings(region=region, name_prefix=prefix)
     return AccessTokenSecretService(
         secrets=SecretsManager(clients.secretsmanager), kms=Kms(clients.kms), settings=settings
     )
@@ -107,13 +102,13 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
     }
     if props.header_name is not None:
         data["HeaderName"] = props.header_name
-    if props.return_access_token and outcome.token is not None:
-        current = outcome.token
-        data["AccessToken"] = current.reveal()
-        data["NextAccessToken"] = (outcome.pending_token or current).reveal()
-        data["PreviousAccessToken"] = (outcome.previous_token or current).reveal()
-        return data, True
-    return data, False
+    current = outcome.token
+    if not props.return_access_token or current is None:
+        return data, False
+    data["AccessToken"] = current.reveal()
+    data["NextAccessToken"] = (outcome.pending_token or current).reveal()
+    data["PreviousAccessToken"] = (outcome.previous_token or current).reveal()
+    return data, True
 
 
 def _admit(envelope: Envelope) -> tuple[AccessTokenSecretService, float] | str:
@@ -155,13 +150,9 @@ class _Request:
         )
 
     def failure_physical_id(self) -> str:
-        """Update/Delete keep the event's ID; a failed Create names what may exist.
-
-        The secret's ARN once it exists; otherwise the intended secret name, so that the
-        rollback Delete can remove a secret created by a call that timed out; otherwise (the
-        properties were invalid, or an existing secret was being adopted: it must survive the
-        rollback) a marker that no secret name can match.
-        """
+        """Update/Delete keep the event's ID. A failed Create names the secret once it exists,
+        else its intended name (the rollback Delete removes what a timed-out call created), else
+        (invalid properties, or an adoption: that secret must survive the rollback) a marker."""
         if self.envelope.request_type != "Create":
             return self.envelope.physical_id
         if self.progress.adopting:
@@ -264,9 +255,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
         cfn_request_id=envelope.request_id,
     )
     admitted = _admit(envelope)
-    if isinstance(admitted, str):
-        count_outcome(envelope.request_type, "FAILED")
-        physical_id = _not_created(envelope) if envelope.request_type == "Create" else envelope.physical_id
-        respond(envelope, "FAILED", admitted, physical_id, deliver=_deliver)
+    if not isinstance(admitted, str):
+        _Request(*admitted, envelope).resource(event, context)
         return
-    _Request(*admitted, envelope).resource(event, context)
+    count_outcome(envelope.request_type, "FAILED")
+    physical_id = _not_created(envelope) if envelope.request_type == "Create" else envelope.physical_id
+    respond(envelope, "FAILED", admitted, physical_id, deliver=_deliver)

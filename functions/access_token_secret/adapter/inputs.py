@@ -39,12 +39,9 @@ def old_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
 
 
 def is_secret_reference(physical_id: str) -> bool:
-    """A secret ARN or a syntactically valid secret name (placeholders contain ``#``).
-
-    Successful requests return the secret ARN; a Create that failed before the secret surely
-    existed returns the intended *name* (so the rollback Delete can still remove a secret that a
-    timed-out call created) or a marker containing ``#``, which no secret name can hold.
-    """
+    """A secret ARN, or a valid secret name: the intended name a failed Create answers with, so
+    that its rollback Delete can still remove a secret a timed-out call created. Placeholders
+    hold ``#``, which no secret name can."""
     if SECRET_ARN.fullmatch(physical_id):
         return True
     return len(physical_id) <= MAX_NAME_LENGTH and bool(NAME_CHARS.fullmatch(physical_id))
@@ -72,8 +69,6 @@ def deleted_reference(physical_id: str, prefix: str) -> str | None:
     """The SecretId a Delete's PhysicalResourceId stands for; ``None`` when it names no secret
     this provider could have made: a placeholder, or a bare name outside the prefix (a failed
     Create answers with the intended name, always under the prefix; a success with the ARN)."""
-    if not is_secret_reference(physical_id):
-        return None
-    if not SECRET_ARN.fullmatch(physical_id) and not physical_id.startswith(prefix):
-        return None
-    return secret_reference(physical_id, prefix)
+    if SECRET_ARN.fullmatch(physical_id) or physical_id.startswith(prefix):
+        return secret_reference(physical_id, prefix)
+    return None
