@@ -1,14 +1,11 @@
 """How long CloudFormation still waits for a request's answer, read from its response URL.
 
-Lambda may deliver an event long after CloudFormation sent it: a throttled event waits in
-Lambda's queue for up to ``MaximumEventAgeInSeconds``. CloudFormation stops waiting
-``ServiceTimeout`` seconds (1-3600, default 3600; AWS::CloudFormation::CustomResource) after it
-sent the request, and it pre-signs the ``ResponseURL`` as it sends it: SigV4 carries the signing
-time (``X-Amz-Date``, ``YYYYMMDDTHHMMSSZ``) and the validity in seconds (``X-Amz-Expires``;
-Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters"); the older SigV2
-form carries only the time it expires (``Expires``, seconds since the epoch). An answer after
-either moment is never read, and acting on such a request creates, changes or deletes what the
-stack no longer expects: it is stale, and the provider refuses it without an AWS call.
+A throttled event may wait in Lambda's queue for up to ``MaximumEventAgeInSeconds``, but
+CloudFormation stops waiting ``ServiceTimeout`` seconds (1-3600, default 3600) after it signed
+the ``ResponseURL``: SigV4 names the signing time (``X-Amz-Date``) and the validity in seconds
+(``X-Amz-Expires``; S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2
+only the expiry (``Expires``, epoch seconds). Acting on a request after either moment changes
+what the stack no longer expects: it is stale, and refused without an AWS call.
 """
 
 from __future__ import annotations
@@ -56,9 +53,8 @@ def url_times(url: str) -> tuple[datetime | None, datetime | None]:
 
 
 def service_timeout(properties: object) -> int | None:
-    """The resource's ``ServiceTimeout``: a whole number from 1 to 3600, as a number or a string
-    (CloudFormation passes every property as a string), the default when absent; ``None`` when
-    unreadable."""
+    """``ServiceTimeout``, a whole number from 1 to 3600 as a number or a string (CloudFormation
+    passes strings); the default when absent, ``None`` when unreadable."""
     raw = properties.get("ServiceTimeout") if isinstance(properties, Mapping) else None
     if raw is None:
         return DEFAULT_SERVICE_TIMEOUT_S

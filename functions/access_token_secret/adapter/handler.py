@@ -1,8 +1,8 @@
 """Lambda entry point: ``access_token_secret.adapter.handler.lambda_handler``.
 
-Clients and settings are built once per process, at import; nothing touches the network then.
-If that fails (no Region, a bad ``SECRET_NAME_PREFIX``), every request is still answered,
-FAILED with a Reason that says what is misconfigured, instead of leaving the stack waiting.
+The service is built once per process, at import, without touching the network. If that fails
+(no Region, a bad ``SECRET_NAME_PREFIX``), every request is still answered FAILED with a Reason
+that says what is misconfigured, instead of leaving the stack waiting.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
@@ -42,11 +43,8 @@ DEADLINE_MARGIN_S: Final = 8.0
 
 @dataclass(frozen=True)
 class Timing:
-    """The provider's time budget: how early it answers, how long each AWS call may take.
-
-    The defaults are production's; tests replace :data:`TIMING`, and the service built with it,
-    so that a timeout costs them a second.
-    """
+    """How early the provider answers, how long each AWS call may take: production's defaults
+    (tests replace :data:`TIMING`, and the service built with it, to time out in a second)."""
 
     deadline_margin_s: float = DEADLINE_MARGIN_S
     clients: ClientTiming = CLIENT_TIMING
@@ -85,21 +83,14 @@ _DESTINATIONS = ResponseDestinations.from_environment(os.environ)
 _SERVICE = _start()
 
 
-def _deliver(url: str, body: bytes) -> bool:
-    return deliver(url, body, destinations=_DESTINATIONS)
+_deliver = partial(deliver, destinations=_DESTINATIONS)
 
 
 def response_data(result: Result) -> tuple[dict[str, str], bool]:
     """``Fn::GetAtt`` attributes, and whether the response must be ``NoEcho``."""
     outcome, props = result.outcome, result.props
-    data = {
-        "SecretArn": outcome.arn,
-        "SecretName": outcome.name,
-        "SecretStringKey": props.secret_string_key,
-        "KmsKeyArn": result.kms_key_arn,
-        "VersionId": outcome.version_id or "",
-        "ProviderVersion": VERSION,
-    }
+    data = {"SecretArn": outcome.arn, "SecretName": outcome.name, "SecretStringKey": props.secret_string_key}
+    data |= {"KmsKeyArn": result.kms_key_arn, "VersionId": outcome.version_id or "", "ProviderVersion": VERSION}
     if props.header_name is not None:
         data["HeaderName"] = props.header_name
     current = outcome.token
@@ -202,9 +193,8 @@ class _Request:
         return self.service.update(self.identity, reference, self._props(), old, self.progress)
 
     def _discard_new_secret(self) -> None:
-        """A failed replacement must not leave its new secret behind: CloudFormation keeps the
-        old PhysicalResourceId and will never ask to delete the new one. Deletion goes through
-        the recovery window, so a retried update simply restores it."""
+        """CloudFormation keeps a failed replacement's old PhysicalResourceId and never asks to
+        delete the new secret; deleted through the recovery window, a retry restores it."""
         created = self.progress.created_secret()
         if not created or created == self.envelope.physical_id:
             return

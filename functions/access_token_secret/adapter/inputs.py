@@ -1,9 +1,6 @@
-"""From CloudFormation's raw event fields to the typed inputs the service takes.
-
-CloudFormation adds ``ServiceToken`` (and, when the template sets it, ``ServiceTimeout``) to
-every custom resource's properties; they are the adapter's, so they are read and stripped here
-before the resource's own properties are validated. The PhysicalResourceId rules live here too:
-the service gets a reference to a secret, or ``None``, never a placeholder.
+"""From CloudFormation's raw event fields to the typed inputs the service takes: the
+resource's own properties, without those CloudFormation adds, and a reference to a secret (or
+``None``) instead of a PhysicalResourceId that may be a placeholder.
 """
 
 from __future__ import annotations
@@ -16,8 +13,7 @@ from ..plan.naming import MAX_NAME_LENGTH, NAME_CHARS, SECRET_ARN
 from ..plan.properties import SecretProperties, parse_properties
 from .deadline import SERVICE_TIMEOUT_RULE, service_timeout
 
-# Properties CloudFormation itself adds to every custom resource; ServiceTimeout is read by the
-# adapter's timer (see .deadline) and must be readable.
+# Added by CloudFormation to every custom resource; ServiceTimeout (see .deadline) must be readable.
 CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
 
 

@@ -64,7 +64,7 @@ class ProviderResource(CfnResource):
         self._margin_s, self._cloudformation_waits_s = margin_s, cloudformation_waits_s
         self._failure_reason: str | None = None
         self._answer_lock = threading.Lock()
-        self._sent = False
+        self.sent = False  # the one answer went out (the timer may send it while the request runs)
 
     @property
     def _sam_local(self) -> bool:
@@ -74,12 +74,6 @@ class ProviderResource(CfnResource):
     @_sam_local.setter
     def _sam_local(self, _value: object) -> None:
         """crhelper's constructor assigns the environment's value; polling stays off anyway."""
-
-    @property
-    def sent(self) -> bool:
-        """Whether the one answer went out (the timer may have sent it while the request ran)."""
-        with self._answer_lock:
-            return self._sent
 
     def fail(self, reason: str) -> None:
         """The answer will be FAILED with ``reason``, which must be safe to show."""
@@ -120,10 +114,10 @@ class ProviderResource(CfnResource):
         """The one answer, built from the envelope: the timer may answer before crhelper has
         read the event."""
         with self._answer_lock:
-            if self._sent:
+            if self.sent:
                 logger.warning("a response was already sent for this request; not sending another")
                 return
-            self._sent = True
+            self.sent = True
         count_outcome(self._envelope.request_type, status)
         data, no_echo = self.Data, bool(self.NoEcho)
         respond(self._envelope, status, reason, physical_id, deliver=self._deliver, data=data, no_echo=no_echo)

@@ -80,18 +80,15 @@ def request_key(fields: object) -> str | None:
     if not isinstance(fields, Mapping):
         return None
     parts = [fields.get(name) for name in ("StackId", "LogicalResourceId", "RequestId")]
-    if not all(isinstance(part, str) and part for part in parts):
-        return None
-    return "|".join(str(part) for part in parts)
+    texts = [part for part in parts if isinstance(part, str) and part]
+    return "|".join(texts) if len(texts) == len(parts) else None
 
 
 def _key_of(path: str) -> str | None:
-    """The S3 object key a virtual-hosted URL path names: the path without its leading slash,
-    percent-decoded once (as S3 does; ``%257C`` stays ``%7C``, which is not ``|``)."""
-    if not path.startswith("/"):
-        return None
+    """The object key a virtual-hosted URL's path names, percent-decoded once as S3 does
+    (``%257C`` stays ``%7C``, which is not ``|``)."""
     try:
-        return unquote(path[1:], errors="strict")
+        return unquote(path[1:], errors="strict") if path.startswith("/") else None
     except UnicodeDecodeError:
         return None
 
