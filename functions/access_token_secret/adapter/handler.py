@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 from ..aws.clients import CLIENT_TIMING, ClientTiming, build_clients
 from ..aws.kms import Kms
@@ -34,7 +34,6 @@ from .response import ResponseDestinations, deliver, request_key, respond
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-T = TypeVar("T")
 DEFAULT_PREFIX: Final = "mediatailor/"
 # Answer this long before the Lambda deadline when AWS calls hang (at least 5 s: CloudFormation
 # must get the answer before Lambda stops the function).
@@ -110,10 +109,7 @@ def _admit(envelope: Envelope) -> tuple[AccessTokenSecretService, float] | str:
         return _refused(SERVICE_TIMEOUT_PROBLEM)
     wait = cloudformation_wait(envelope.response_url, timeout_s or DEFAULT_SERVICE_TIMEOUT_S, datetime.now(UTC))
     if wait.stale(TIMING.deadline_margin_s):
-        logger.warning(
-            "stale request: CloudFormation stopped waiting for it; nothing done",
-            extra={"age_s": wait.age_s, "service_timeout_s": wait.service_timeout_s, "seconds_left": wait.seconds_left},
-        )
+        logger.warning("stale request: CloudFormation stopped waiting for it; nothing done", extra=asdict(wait))
         return wait.reason()
     if isinstance(_SERVICE, str):
         return _refused(_SERVICE)
@@ -159,7 +155,7 @@ class _Request:
     def _props(self) -> SecretProperties:
         return inputs.properties(self.envelope.properties, name_prefix=self.service.settings.name_prefix)
 
-    def _guarded(self, work: Callable[[], T]) -> T | None:
+    def _guarded[T](self, work: Callable[[], T]) -> T | None:
         """Run ``work``; on any failure mark the response FAILED with a safe Reason, return None."""
         try:
             return work()

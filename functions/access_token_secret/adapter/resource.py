@@ -1,18 +1,12 @@
 """crhelper's request cycle, used as a library, with its one exit replaced.
 
-crhelper (2.0.12, pinned in ``functions/requirements.txt``) dispatches on ``RequestType`` to the
-functions its decorators registered and turns their return value into ``PhysicalResourceId``.
-It is reached at one seam, which a unit test pins in crhelper's source:
-
-* ``_send``, crhelper's only exit (its own sender has no socket timeout and retries forever),
-  becomes one answer per request, under a lock, by the bounded sender, with a Reason that never
-  carries an exception's text;
-* ``_sam_local`` always reads as set, so crhelper's constructor builds no polling clients (tens
-  of milliseconds per request). The provider never polls: no ``poll_*`` function is registered,
-  and events with crhelper's polling keys are refused before they get here.
-
-The provider's own timer answers ``margin_s`` before the Lambda deadline or CloudFormation's,
-whichever is first; crhelper's timer (0.5 s before Lambda's) then finds the request answered.
+crhelper (2.0.12, pinned) dispatches on ``RequestType`` to the functions its decorators
+registered and turns their return value into ``PhysicalResourceId``. It is reached at one seam,
+which a unit test pins in crhelper's source: ``_send``, its only exit (its own sender has no
+socket timeout and retries forever), becomes one answer per request, under a lock, by the
+bounded sender, with a Reason that never carries an exception's text; ``_sam_local`` always
+reads as set, so its constructor builds no polling clients (this provider never polls).
+The provider's own timer answers ``margin_s`` before the Lambda deadline or CloudFormation's.
 """
 
 from __future__ import annotations
@@ -66,14 +60,9 @@ class ProviderResource(CfnResource):
         self._answer_lock = threading.Lock()
         self.sent = False  # the one answer went out (the timer may send it while the request runs)
 
-    @property
-    def _sam_local(self) -> bool:
-        """Seam: crhelper's constructor builds its polling clients unless this is set."""
-        return True
-
-    @_sam_local.setter
-    def _sam_local(self, _value: object) -> None:
-        """crhelper's constructor assigns the environment's value; polling stays off anyway."""
+    # Seam: crhelper's constructor assigns the environment's value, then builds polling clients
+    # unless it is set. It always reads as set.
+    _sam_local = property(lambda _self: True, lambda _self, _value: None)
 
     def fail(self, reason: str) -> None:
         """The answer will be FAILED with ``reason``, which must be safe to show."""

@@ -95,15 +95,11 @@ def _key_of(path: str) -> str | None:
 
 @dataclass(frozen=True)
 class ResponseDestinations:
-    """Where a response may go: CloudFormation's response bucket for this Region, over HTTPS,
-    under the key of the very request it answers.
-
-    CloudFormation pre-signs response URLs on ``cloudformation-custom-resource-response-<region
-    without dashes>`` (CloudFormation User Guide, custom resources and VPC endpoints),
-    virtual-hosted under the partition's DNS suffix, with the key ``<StackId>|<LogicalResourceId>|
-    <RequestId>``. A response can carry the token, so any other URL gets no PUT, nor does a
-    genuine URL of another request (relayed: the body would land under that request). Tests and
-    the demo add hosts with ``RESPONSE_URL_ALLOWED_HOSTS``; the provider's template never does.
+    """Where a response may go: over HTTPS to ``cloudformation-custom-resource-response-<region
+    without dashes>`` (CloudFormation User Guide, custom resources and VPC endpoints) under the
+    partition's DNS suffix, at the key ``<StackId>|<LogicalResourceId>|<RequestId>`` of the very
+    request it answers. A response can carry the token: a URL of another request (relayed) gets
+    no PUT either. ``RESPONSE_URL_ALLOWED_HOSTS`` adds hosts for tests; the template never sets it.
     """
 
     region: str
@@ -159,7 +155,6 @@ def deliver(
     body: bytes,
     *,
     destinations: ResponseDestinations,
-    context: ssl.SSLContext | None = None,
     attempts: int = ATTEMPTS,
 ) -> bool:
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
@@ -175,7 +170,7 @@ def deliver(
         return False
     parts = urlsplit(url)
     for attempt in range(1, attempts + 1):
-        status = _put(parts, body, context, attempt)
+        status = _put(parts, body, attempt)
         if status is not None:
             if 200 <= status < 300:
                 logger.info("response delivered", extra={"attempt": attempt, "http_status": status})
@@ -189,12 +184,12 @@ def deliver(
     return False
 
 
-def _put(parts: SplitResult, body: bytes, context: ssl.SSLContext | None, attempt: int) -> int | None:
+def _put(parts: SplitResult, body: bytes, attempt: int) -> int | None:
     """One PUT: its HTTP status, or ``None`` when none came back. The Content-Type header is sent
     empty: the URL is signed without one, and S3 rejects headers that differ from what was signed."""
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     try:
-        tls = context or ssl.create_default_context()
+        tls = ssl.create_default_context()
         connection = HTTPSConnection(parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=tls)
         with closing(connection):
             connection.request("PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))})
