@@ -17,13 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
-MIN_SERVICE_TIMEOUT_S: Final = 1
-MAX_SERVICE_TIMEOUT_S: Final = 3600
-DEFAULT_SERVICE_TIMEOUT_S: Final = 3600
-SERVICE_TIMEOUT_RULE: Final = (
-    f"ServiceTimeout must be a whole number from {MIN_SERVICE_TIMEOUT_S} to {MAX_SERVICE_TIMEOUT_S}"
-)
-SERVICE_TIMEOUT_PROBLEM: Final = f"Invalid properties: {SERVICE_TIMEOUT_RULE}"
+MIN_SERVICE_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S, DEFAULT_SERVICE_TIMEOUT_S = 1, 3600, 3600
+SERVICE_TIMEOUT_PROBLEM: Final = "Invalid properties: ServiceTimeout must be a whole number from 1 to 3600"
 _WHOLE_NUMBER = re.compile(r"[+-]?\d{1,12}")
 
 

@@ -60,10 +60,8 @@ def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMI
     if problem := prefix_problem(prefix):
         raise ProviderConfigurationError(f"Provider misconfigured: {problem}")
     clients = build_clients(region, timing)
-    settings = ProviderSettings(region=region, name_prefix=prefix)
-    return AccessTokenSecretService(
-        secrets=SecretsManager(clients.secretsmanager), kms=Kms(clients.kms), settings=settings
-    )
+    secrets, kms, settings = SecretsManager(clients.secretsmanager), Kms(clients.kms), ProviderSettings(region, prefix)
+    return AccessTokenSecretService(secrets=secrets, kms=kms, settings=settings)
 
 
 def _start() -> AccessTokenSecretService | str:
@@ -80,8 +78,6 @@ def _start() -> AccessTokenSecretService | str:
 
 _DESTINATIONS = ResponseDestinations.from_environment(os.environ)
 _SERVICE = _start()
-
-
 _deliver = partial(deliver, destinations=_DESTINATIONS)
 
 
@@ -144,8 +140,7 @@ class _Request:
             return self.envelope.physical_id
         if self.progress.adopting:
             return _not_created(self.envelope)
-        current = self.progress.current_secret()
-        if current:
+        if current := self.progress.current_secret():
             return current
         try:
             return self.service.name_on_create(self._props(), self.identity)

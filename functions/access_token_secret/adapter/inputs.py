@@ -11,19 +11,17 @@ from typing import Final
 from ..errors import InvalidPropertiesError, ProviderConfigurationError
 from ..plan.naming import MAX_NAME_LENGTH, NAME_CHARS, SECRET_ARN
 from ..plan.properties import SecretProperties, parse_properties
-from .deadline import SERVICE_TIMEOUT_RULE, service_timeout
 
-# Added by CloudFormation to every custom resource; ServiceTimeout (see .deadline) must be readable.
+# Added by CloudFormation to every custom resource; the handler refuses an unreadable ServiceTimeout.
 CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
 
 
 def properties(raw: object, *, name_prefix: str) -> SecretProperties:
-    """The resource's own properties, validated; CloudFormation's are checked and stripped."""
+    """The resource's own properties, validated; CloudFormation's are stripped."""
     if not isinstance(raw, Mapping):
         raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
-    unreadable = service_timeout(raw) is None
     own = {k: v for k, v in raw.items() if k not in CLOUDFORMATION_PROPERTIES}
-    return parse_properties(own, name_prefix=name_prefix, also=(SERVICE_TIMEOUT_RULE,) if unreadable else ())
+    return parse_properties(own, name_prefix=name_prefix)
 
 
 def old_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
