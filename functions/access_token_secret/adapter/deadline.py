@@ -66,8 +66,7 @@ class Wait:
     age_s: float | None
 
     def stale(self, margin_s: float) -> bool:
-        """Whether CloudFormation has stopped waiting, or would before the provider's timer could
-        answer: its age exceeds ``ServiceTimeout`` less the margin (err towards refusing)."""
+        """Whether CloudFormation stops waiting before the timer could answer (err towards refusing)."""
         return self.seconds_left <= margin_s
 
     def reason(self) -> str:

@@ -13,9 +13,8 @@ _ARN = r"arn:(?P<partition>aws[a-z-]*):{service}:(?P<region>[a-z0-9-]+):(?P<acco
 _STACK_ARN = re.compile(_ARN.format(service="cloudformation") + r"stack/[^/]+/.+")
 _FUNCTION_ARN = re.compile(_ARN.format(service="lambda") + r"function:[^:]+")
 NOT_ADDRESSED: Final = "Request not addressed to this provider"
-# Keys crhelper adds to the events of its polling mode, which it then trusts: CrHelperPoll routes
-# the request to a poll function (none is registered, so it would be answered SUCCESS with no
-# work), CrHelperData becomes the response's Data. This provider never polls.
+# Keys of crhelper's polling mode, which it trusts: with CrHelperPoll it would answer SUCCESS with
+# no work (no poll function is registered), CrHelperData would become the response's Data.
 CRHELPER_KEYS: Final = ("CrHelperPoll", "CrHelperPermission", "CrHelperRule", "CrHelperData")
 
 

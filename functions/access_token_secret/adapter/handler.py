@@ -35,9 +35,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 DEFAULT_PREFIX: Final = "mediatailor/"
-# Answer this long before the Lambda deadline when AWS calls hang (at least 5 s: CloudFormation
-# must get the answer before Lambda stops the function).
-DEADLINE_MARGIN_S: Final = 8.0
+DEADLINE_MARGIN_S: Final = 8.0  # answer this early when AWS hangs (>= 5 s: the PUT must land in time)
 
 
 @dataclass(frozen=True)
@@ -220,9 +218,7 @@ def _answer_unprocessed(event: object, problem: str) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     url = response_url_of(event)
     if url and _DESTINATIONS.refuses(url, request_key(event)):
-        # Not CloudFormation's response bucket, or a genuine URL of another request (relayed):
-        # a forged event. Act on nothing, answer no one.
-        count_outcome("Unprocessed", "FAILED")
+        count_outcome("Unprocessed", "FAILED")  # a forged event: act on nothing, answer no one
         return
     problem = envelope_problem(event) or destination_problem(event, context.invoked_function_arn)
     if problem is not None:

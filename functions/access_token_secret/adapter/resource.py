@@ -1,12 +1,11 @@
 """crhelper's request cycle, used as a library, with its one exit replaced.
 
 crhelper (2.0.12, pinned) dispatches on ``RequestType`` to the functions its decorators
-registered and turns their return value into ``PhysicalResourceId``. It is reached at one seam,
-which a unit test pins in crhelper's source: ``_send``, its only exit (its own sender has no
-socket timeout and retries forever), becomes one answer per request, under a lock, by the
-bounded sender, with a Reason that never carries an exception's text; ``_sam_local`` always
-reads as set, so its constructor builds no polling clients (this provider never polls).
-The provider's own timer answers ``margin_s`` before the Lambda deadline or CloudFormation's.
+registered and turns their return value into ``PhysicalResourceId``. One seam, pinned by a unit
+test of crhelper's source, reaches inside: ``_send``, its only exit, becomes one answer per
+request, under a lock, by the bounded sender, with a Reason that never carries an exception's
+text; ``_sam_local`` reads as set, so crhelper builds no polling clients (the provider never
+polls). The provider's own timer answers ``margin_s`` before Lambda's or CloudFormation's deadline.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""Delivering the one response CloudFormation waits for, and only to CloudFormation.
+"""The one response CloudFormation waits for, sent only to CloudFormation, within 4,096 bytes.
 
-crhelper's own sender has no socket timeout, ignores the HTTP status and retries forever. This
-one is bounded: a few attempts with a socket timeout, success only on HTTP 2xx, no retry on a
-4xx other than 429 (an expired or wrong pre-signed URL does not get better). The body is built
-to fit CloudFormation's 4,096 bytes.
+Bounded, unlike crhelper's sender (no socket timeout, any HTTP status, retries forever): a few
+attempts, success only on 2xx, no retry on a 4xx but 429 (a wrong pre-signed URL stays wrong).
 """
 
 from __future__ import annotations
@@ -137,12 +135,10 @@ class ResponseDestinations:
         """HTTPS without credentials, to an extra host, or to the bucket on port 443."""
         if parts.scheme != "https" or parts.username is not None or parts.password is not None:
             return False
-        if host in self.extra_hosts:
-            return True
         region, suffix = self.region, self.dns_suffix
         bucket = f"cloudformation-custom-resource-response-{region.replace('-', '')}"
         forms = {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{region}.{suffix}", f"{bucket}.s3-{region}.{suffix}"}
-        return bool(region) and host in forms and port in (None, 443)
+        return host in self.extra_hosts or (bool(region) and host in forms and port in (None, 443))
 
 
 def _refused(why: str, host: str) -> bool:
@@ -157,11 +153,8 @@ def deliver(
     destinations: ResponseDestinations,
     attempts: int = ATTEMPTS,
 ) -> bool:
-    """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
-
-    A URL outside ``destinations``, or one whose key is not the request ``body`` answers, gets
-    nothing.
-    """
+    """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it. A URL
+    outside ``destinations``, or under another key than the request ``body`` answers, gets nothing."""
     try:
         key = request_key(json.loads(body))
     except ValueError:
