@@ -20,7 +20,7 @@ from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer, open_gate
 from tests.support.aws import Aws
 
-__all__ = ["STAGED_EXAMPLE", "Aws", "failures"]  # Aws: older tests import it from here
+__all__ = ["STAGED_EXAMPLE", "Aws"]  # Aws: older tests import it from here
 
 STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"
 
@@ -90,8 +90,3 @@ def waf_example(
     example.cdn = Cdn(clock, origin_server.base_url)
     example.cdn.configure({})
     return example
-
-
-def failures(example: ExampleStack) -> list[str]:
-    """Every check of an example stack's run that did not pass, with the step it followed."""
-    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]

@@ -26,8 +26,8 @@ from harness.origins import (
     UnsupportedStatementError,
     WafRuleGroup,
 )
-from tests.integration.conftest import failures
 from tests.support.aws import Aws
+from tests.support.example import failures
 
 TOKEN = "b7d1c2e3-0000-4000-8000-1234567890ab"
 

@@ -30,12 +30,12 @@ from harness.faults import Fault, FaultProxy
 from harness.rotation import DEFAULT_EPOCH, PREVIOUS_ROTATION, STEPS, RotationService
 from harness.rotation_front import rotation_service_behind
 from tests.support.aws import Aws
+from tests.support.properties import KEY
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_secretsmanager.type_defs import RotationRulesTypeTypeDef
 
-KEY = "MyAccessTokenIdentifier"
 DAY = 86400.0
 HOUR = 3600.0
 

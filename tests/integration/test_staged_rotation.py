@@ -16,8 +16,8 @@ import pytest
 
 from harness.cloudformation import Stack
 from harness.example_stack import ExampleStack
-from tests.integration.conftest import failures
 from tests.support.aws import Aws
+from tests.support.example import failures
 from tests.support.properties import KEY, resource_props
 
 

@@ -19,8 +19,8 @@ from harness.example_stack import ExampleStack
 from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer
 from harness.templates import resource_properties
-from tests.integration.conftest import failures
 from tests.support.aws import Aws
+from tests.support.example import failures
 
 CHAIN_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "waf-web-acl-cloudfront.yaml"
 MANIFEST = "/vod/sample/index.m3u8"
