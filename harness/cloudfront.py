@@ -23,6 +23,7 @@ import http.client
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -34,6 +35,7 @@ from .templates import resource_properties
 if TYPE_CHECKING:
     from .example_stack import ExampleStack
 
+WEB_ACL_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "waf-web-acl-cloudfront.yaml"
 SIGNATURE_HEADER = "Authorization"
 _SIGNING_KEY = os.urandom(32)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .account import DEPLOYER
 from .clock import SimulatedClock
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
@@ -118,6 +119,34 @@ class ExampleStack(Dependents):
             clock=clock or SimulatedClock(),
         )
         example.key_arn = example.new_key()
+        return example
+
+    @classmethod
+    def behind_rule_group(
+        cls,
+        stack: Stack,
+        mediatailor: MediaTailor,
+        origin: OriginServer,
+        kms: KMSClient,
+        *,
+        template: Path,
+        clock: SimulatedClock,
+    ) -> ExampleStack:
+        """``template`` run by the deployer, its rule group ``OriginTokenCheck`` guarding ``origin``
+        as WAF propagates it on ``clock``, and a CDN in front that adds no header (the examples'
+        rule lets viewers' segment requests pass as they are): each check also plays a viewer."""
+        example = cls.with_example_key(
+            stack,
+            mediatailor,
+            origin,
+            kms,
+            {"DeployerPrincipalArn": DEPLOYER},
+            template=template,
+            origin_rule="OriginTokenCheck",
+            clock=clock,
+        )
+        example.cdn = Cdn(clock, origin.base_url)
+        example.cdn.configure({})
         return example
 
     def new_key(self, policy: Mapping[str, Any] | None = None) -> str:

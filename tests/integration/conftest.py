@@ -14,7 +14,6 @@ import pytest
 from harness.account import ACCOUNT, DEPLOYER, REGION
 from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
-from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
 from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer, open_gate
@@ -75,18 +74,7 @@ def waf_example(
     stack: Stack, mediatailor: MediaTailor, origin_server: OriginServer, aws: Aws, clock: SimulatedClock
 ) -> ExampleStack:
     """The staged-rotation example behind its own WAF rule group (the origin stand-in evaluates
-    the template's rule statements). The CDN adds no header: the example's rule lets viewers'
-    segment requests pass as they are."""
-    example = ExampleStack.with_example_key(
-        stack,
-        mediatailor,
-        origin_server,
-        aws.kms,
-        {"DeployerPrincipalArn": DEPLOYER},
-        template=STAGED_EXAMPLE,
-        origin_rule="OriginTokenCheck",
-        clock=clock,
+    the template's rule statements), a CDN in front."""
+    return ExampleStack.behind_rule_group(
+        stack, mediatailor, origin_server, aws.kms, template=STAGED_EXAMPLE, clock=clock
     )
-    example.cdn = Cdn(clock, origin_server.base_url)
-    example.cdn.configure({})
-    return example
