@@ -263,11 +263,7 @@ class ExampleStack(Dependents):
 
     def wait(self, seconds: float, *, tick: float = 60.0) -> None:
         """Let time pass on the simulated clock, MediaTailor fetching at every tick."""
-        waited = 0.0
-        while waited < seconds:
-            step = min(tick, seconds - waited)
-            self.clock.advance(step)
-            waited += step
+        for _ in self.clock.ticks(seconds, tick):
             self._check(f"waiting ({self.clock})")
 
     def wait_for_waf(self) -> None:

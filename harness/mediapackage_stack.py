@@ -165,11 +165,7 @@ class MediaPackageExample(Dependents):
 
     def wait(self, seconds: float, *, tick: float = 30.0) -> None:
         """Let time pass, a viewer playing at every tick."""
-        waited = 0.0
-        while waited < seconds:
-            step = min(tick, seconds - waited)
-            self.clock.advance(step)
-            waited += step
+        for _ in self.clock.ticks(seconds, tick):
             self._play(f"waiting ({self.clock})")
 
     def refresh_right_now(self) -> None:

@@ -25,6 +25,7 @@ from harness.origins import (
     OriginServer,
     UnsupportedStatementError,
     WafRuleGroup,
+    conditions_hold,
 )
 from tests.support.aws import Aws
 from tests.support.example import failures
@@ -132,6 +133,36 @@ def test_a_text_transformation_the_stand_in_does_not_know_is_refused_loudly() ->
 def test_a_statement_the_stand_in_cannot_evaluate_is_refused_loudly() -> None:
     with pytest.raises(UnsupportedStatementError):
         header_rule({"RegexMatchStatement": {}})("/index.m3u8", {})
+
+
+# IAM conditions (the bucket policy, MediaPackage's endpoint policy) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "holds"),
+    [
+        pytest.param({"StringEquals": {"AWS:SourceArn": "arn:a"}}, True, id="keys-are-not-case-sensitive"),
+        pytest.param({"StringEquals": {"aws:SourceArn": "ARN:A"}}, False, id="string-values-are"),
+        pytest.param({"StringEquals": {"aws:SourceArn": ["arn:b", "arn:a"]}}, True, id="any-listed-value"),
+        pytest.param({"Bool": {"aws:SecureTransport": "True"}}, True, id="bool-values-are-not"),
+        pytest.param({"Bool": {"aws:SecureTransport": False}}, False, id="bool-false"),
+        pytest.param({"StringEquals": {"aws:SourceArn": "arn:a", "aws:SourceAccount": "1"}}, False, id="absent-key"),
+        pytest.param(
+            {"StringEquals": {"aws:SourceArn": "arn:a"}, "Bool": {"aws:SecureTransport": "false"}},
+            False,
+            id="every-operator-must-hold",
+        ),
+    ],
+)
+def test_iam_conditions_hold_as_iam_evaluates_them(condition: dict[str, Any], holds: bool) -> None:
+    context = {"aws:sourcearn": "arn:a", "aws:securetransport": "true"}
+
+    assert conditions_hold(condition, context) is holds
+
+
+def test_an_iam_condition_operator_the_stand_ins_do_not_know_is_refused_loudly() -> None:
+    with pytest.raises(UnsupportedStatementError):
+        conditions_hold({"StringLike": {"aws:SourceArn": "arn:*"}}, {"aws:sourcearn": "arn:a"})
 
 
 # MediaPackage --------------------------------------------------------------------------------
