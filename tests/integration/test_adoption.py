@@ -9,55 +9,15 @@ in test_adoption_consent.py."""
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any
 
 import pytest
 
 from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
+from tests.support.adoption import ADOPTING, CONSENT, NAME, OWNER_STACK, TOKEN, hand_made, state, without_consent
 from tests.support.aws import Aws
 from tests.support.properties import KEY, resource_props
-
-TOKEN = "hand-made-token-0001"
-NAME = "mediatailor/hand-made/origin-token"
-CONSENT = "mediatailor-access-token-secret:adopt"
-OWNER_STACK = "mediatailor-access-token-secret:stack-id"
-# The properties of a stack that adopts the hand-made secret.
-ADOPTING: Final = {"SecretName": NAME, "AdoptExistingSecret": True}
-
-
-def hand_made(aws: Aws, kms_key: str | None, *, value: object = None, tags: dict[str, str] | None = None) -> str:
-    document = {KEY: TOKEN, "Comment": "kept by hand", "Port": 8443} if value is None else value
-    options: dict[str, Any] = {"KmsKeyId": kms_key} if kms_key else {}
-    created = aws.secretsmanager.create_secret(
-        Name=NAME,
-        SecretString=document if isinstance(document, str) else json.dumps(document),
-        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
-        **options,
-    )
-    aws.secretsmanager.put_resource_policy(
-        SecretId=created["ARN"], ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": []})
-    )
-    return str(created["ARN"])
-
-
-def snapshot(aws: Aws, arn: str) -> dict[str, Any]:
-    described = aws.secret(arn)
-    return {
-        "KmsKeyId": described.get("KmsKeyId"),
-        "Tags": sorted((t["Key"], t["Value"]) for t in described.get("Tags", [])),
-        "Versions": described["VersionIdsToStages"],
-        "Deleted": described.get("DeletedDate"),
-        "Value": aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
-        if "DeletedDate" not in described
-        else None,
-        "Policy": aws.secretsmanager.get_resource_policy(SecretId=arn).get("ResourcePolicy"),
-    }
-
-
-def without_consent(state: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot as a failed adoption leaves it: the same, but the consent used up."""
-    return {**state, "Tags": [t for t in state["Tags"] if t[0] != CONSENT]}
 
 
 def test_a_consented_secret_is_adopted_with_its_token_and_other_keys(stack: Stack, aws: Aws, kms_key: str) -> None:
@@ -122,7 +82,7 @@ def test_without_consent_nothing_is_read_or_written(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any, tags: dict[str, str], reason: str
 ) -> None:
     arn = hand_made(aws, kms_key, tags=tags)
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
     created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
@@ -130,10 +90,10 @@ def test_without_consent_nothing_is_read_or_written(
     assert reason in created.reason
     assert f"={stack.name}" in created.reason
     assert "GetSecretValue" not in proxy_calls.recorder.calls
-    assert snapshot(aws, arn) == before
+    assert state(aws, arn) == before
     rollback = stack.send("Delete", "Token", resource_props(kms_key, **ADOPTING), physical_id=created.physical_id)
     assert rollback.ok
-    assert snapshot(aws, arn) == before, "CloudFormation's rollback Delete leaves it alone too"
+    assert state(aws, arn) == before, "CloudFormation's rollback Delete leaves it alone too"
 
 
 @pytest.mark.parametrize(
@@ -148,7 +108,7 @@ def test_a_value_that_cannot_be_kept_fails_before_any_write(
     stack: Stack, aws: Aws, kms_key: str, value: object, problem: str
 ) -> None:
     arn = hand_made(aws, kms_key, value=value, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
     created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
@@ -156,13 +116,13 @@ def test_a_value_that_cannot_be_kept_fails_before_any_write(
     assert problem in created.reason
     assert "supply AccessToken" in created.reason
     assert "short" not in created.reason
-    assert snapshot(aws, arn) == without_consent(before)
+    assert state(aws, arn) == without_consent(before)
 
 
 def test_a_secret_under_another_key_is_not_re_keyed(stack: Stack, aws: Aws, kms_key: str) -> None:
     other = aws.new_key()
     arn = hand_made(aws, other, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
     created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
@@ -170,18 +130,18 @@ def test_a_secret_under_another_key_is_not_re_keyed(stack: Stack, aws: Aws, kms_
     assert other in created.reason
     assert kms_key in created.reason
     assert "set KmsKeyId to it or adopt under a new SecretName" in created.reason
-    assert snapshot(aws, arn) == without_consent(before)
+    assert state(aws, arn) == without_consent(before)
 
 
 def test_a_secret_on_the_aws_managed_key_cannot_be_adopted(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, None, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
     created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert "uses the AWS managed key" in created.reason
-    assert snapshot(aws, arn) == without_consent(before)
+    assert state(aws, arn) == without_consent(before)
 
 
 def test_a_key_id_on_the_secret_is_the_same_key_as_its_arn(stack: Stack, aws: Aws, kms_key: str) -> None:
@@ -260,7 +220,7 @@ def test_a_redelivered_adoption_gives_the_same_answer_and_writes_nothing_more(
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
     event = stack.event("Create", "Token", resource_props(kms_key, **ADOPTING))
     invoke(event)
-    after_first = snapshot(aws, arn)
+    after_first = state(aws, arn)
     proxy_calls.clear()
 
     invoke(event)
@@ -268,29 +228,29 @@ def test_a_redelivered_adoption_gives_the_same_answer_and_writes_nothing_more(
     first, second = (r.body for r in listener.responses_for(event["ResponseURL"]))
     assert first == second
     assert not {"PutSecretValue", "TagResource", "UntagResource"} & set(proxy_calls.recorder.calls)
-    assert snapshot(aws, arn) == after_first
+    assert state(aws, arn) == after_first
 
 
 def test_retain_keeps_an_adopted_secret_as_it_was_when_the_stack_goes(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
     stack.create("Token", resource_props(kms_key, **ADOPTING))
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
     responses = stack.delete_stack(retain=("Token",))
 
     assert responses == [], "CloudFormation sends no Delete for a retained resource"
-    assert snapshot(aws, arn) == before
+    assert state(aws, arn) == before
 
 
 def test_without_adopt_existing_secret_a_name_collision_still_fails(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
     created = stack.create("Token", resource_props(kms_key, SecretName=NAME, AdoptExistingSecret=False))
 
     assert created.status == "FAILED"
     assert "already exists and is not managed by this resource" in created.reason
-    assert snapshot(aws, arn) == before
+    assert state(aws, arn) == before
 
 
 def test_adopt_existing_secret_needs_a_secret_name(stack: Stack, kms_key: str) -> None:

@@ -24,31 +24,13 @@ from harness.cloudformation import CloudFormation, Stack
 from harness.emulator import Emulator
 from harness.faults import Fault, FaultProxy
 from tests.integration.conftest import Aws
-from tests.integration.test_adoption import ADOPTING, CONSENT, NAME, TOKEN, hand_made, without_consent
 from tests.integration.test_managed_rotation import start_managed_rotation
+from tests.support.adoption import ADOPTING, CONSENT, NAME, TOKEN, hand_made, state, without_consent
 from tests.support.properties import KEY, resource_props
 
 SUPPLIED = "supplied-by-the-template-01"
 # Calls that change a secret. A Create first tries CreateSecret, which the taken name refuses.
 WRITES = frozenset({"PutSecretValue", "TagResource", "PutResourcePolicy", "RestoreSecret", "UpdateSecret"})
-
-
-def state(aws: Aws, arn: str, *, replica: bool = False) -> dict[str, Any]:
-    """Everything a refusal must leave alone. A replica answers no GetResourcePolicy (read-only:
-    Secrets Manager User Guide, "Replicate secrets across Regions"); its policy is the primary's."""
-    described = aws.secret(arn)
-    return {
-        "KmsKeyId": described.get("KmsKeyId"),
-        "Tags": sorted((t["Key"], t["Value"]) for t in described.get("Tags", [])),
-        "Versions": described["VersionIdsToStages"],
-        "Deleted": described.get("DeletedDate"),
-        "Rotation": described.get("RotationEnabled"),
-        "Replication": described.get("ReplicationStatus"),
-        "Value": None
-        if "DeletedDate" in described
-        else aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"],
-        "Policy": None if replica else aws.secretsmanager.get_resource_policy(SecretId=arn).get("ResourcePolicy"),
-    }
 
 
 def no_token_in(body: dict[str, Any], *tokens: str) -> None:
