@@ -226,14 +226,7 @@ class ExampleStack(Dependents):
         """Create or update the source location, only when a value it references changed."""
         attributes = {**self.attributes, **{f"{CUSTOM}.{name}": value for name, value in data.items()}}
         properties = resource_properties(self.template, "SourceLocation", self.parameters, attributes)
-        config = properties["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
-        wanted = SourceLocation(
-            name=properties["SourceLocationName"],
-            base_url=properties["HttpConfiguration"]["BaseUrl"],
-            secret_arn=config["SecretArn"],
-            secret_string_key=config["SecretStringKey"],
-            header_name=config["HeaderName"],
-        )
+        wanted = SourceLocation.from_properties(properties)
         if wanted == self.location:
             return
         self.mediatailor.put_source_location(wanted)
