@@ -34,7 +34,7 @@ REGION = "us-east-1"
 HAND_MADE = "11111111-2222-3333-4444-555555555555"
 
 
-def identity(stack_name: str) -> ResourceIdentity:
+def stack_identity(stack_name: str) -> ResourceIdentity:
     return ResourceIdentity(f"arn:aws:cloudformation:{REGION}:123456789012:stack/{stack_name}/1", "Token", "r")
 
 
@@ -54,9 +54,9 @@ def refusal(check: Any, *args: Any, **kwargs: Any) -> str:
 def test_a_consent_reason_names_the_whole_stack_name_and_fits(
     creating: bool, owner: str | None, stack_name: str, name: str
 ) -> None:
-    tags = {OWNER_STACK_TAG: identity(owner).stack_id} if owner else {}
+    tags = {OWNER_STACK_TAG: stack_identity(owner).stack_id} if owner else {}
 
-    reason = refusal(check_consent, tags, identity(stack_name), name, creating=creating)
+    reason = refusal(check_consent, tags, stack_identity(stack_name), name, creating=creating)
 
     assert len(reason) <= MAX_REASON_CHARS
     assert f"{ADOPT_TAG}={stack_name}" in reason
@@ -66,7 +66,7 @@ def test_a_consent_reason_names_the_whole_stack_name_and_fits(
 
 
 def test_the_consent_of_this_stack_passes() -> None:
-    check_consent({ADOPT_TAG: LONG_STACK}, identity(LONG_STACK), LONG_NAME, creating=True)
+    check_consent({ADOPT_TAG: LONG_STACK}, stack_identity(LONG_STACK), LONG_NAME, creating=True)
 
 
 def long_secret(**extra: Any) -> SecretState:
