@@ -7,6 +7,7 @@ sleeping. Only the stand-ins read this clock; the provider and the emulator keep
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -21,6 +22,15 @@ class SimulatedClock:
             raise ValueError("the clock only moves forward")
         self.now += seconds
         return self.now
+
+    def ticks(self, seconds: float, tick: float) -> Iterator[float]:
+        """Advance by ``seconds`` in steps of at most ``tick``, yielding the time after each
+        step: whoever waits (MediaTailor fetching, a viewer playing) acts at every tick."""
+        waited = 0.0
+        while waited < seconds:
+            step = min(tick, seconds - waited)
+            waited += step
+            yield self.advance(step)
 
     def __str__(self) -> str:
         minutes, seconds = divmod(int(self.now), 60)

@@ -23,17 +23,27 @@ import http.client
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .account import make_arn
 from .mediatailor import _action_matches, _listed, _statements
-from .origins import CAUSE_HEADER, Answer, Gate, OriginServer, PropagatingRuleGroup, UnsupportedStatementError
+from .origins import (
+    CAUSE_HEADER,
+    Answer,
+    Gate,
+    OriginServer,
+    PropagatingRuleGroup,
+    UnsupportedStatementError,
+    conditions_hold,
+)
 from .templates import resource_properties
 
 if TYPE_CHECKING:
     from .example_stack import ExampleStack
 
+WEB_ACL_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "waf-web-acl-cloudfront.yaml"
 SIGNATURE_HEADER = "Authorization"
 _SIGNING_KEY = os.urandom(32)
 
@@ -110,27 +120,11 @@ class S3Origin:
             and "cloudfront.amazonaws.com" in _listed(s["Principal"].get("Service"))
             and _action_matches(s, "s3:GetObject")
             and any(fnmatch.fnmatchcase(resource, r) for r in _listed(s.get("Resource")))
-            and _string_equals(s.get("Condition"), context)
+            and conditions_hold(s.get("Condition"), context)
         ]
         if any(s.get("Effect") == "Allow" for s in matching):
             return Answer(200, "S3 served it to the distribution's origin access control")
         return Answer(403, "S3: AccessDenied (the bucket policy does not allow this distribution)")
-
-
-def _string_equals(condition: object, context: Mapping[str, str]) -> bool:
-    """``StringEquals`` on keys of the request context (IAM condition keys are not case
-    sensitive); any other operator raises: the stand-in would be guessing."""
-    if not condition:
-        return True
-    if not isinstance(condition, Mapping):
-        raise UnsupportedStatementError(f"Condition {condition!r}")
-    for operator, clauses in condition.items():
-        if operator != "StringEquals" or not isinstance(clauses, Mapping):
-            raise UnsupportedStatementError(f"condition operator {operator}")
-        for key, wanted in clauses.items():
-            if context.get(str(key).lower()) not in _listed(wanted):
-                return False
-    return True
 
 
 @dataclass

@@ -24,7 +24,7 @@ import boto3
 from .account import ACCOUNT, DEPLOYER, REGION
 from .clock import SimulatedClock
 from .cloudformation import CloudFormation, Response
-from .cloudfront import put_behind_cloudfront
+from .cloudfront import WEB_ACL_EXAMPLE, put_behind_cloudfront
 from .delivery import Cdn
 from .environment import start_local_aws
 from .example_stack import CUSTOM, EXAMPLE, Check, ExampleStack
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-
-WEB_ACL = EXAMPLE.with_name("waf-web-acl-cloudfront.yaml")
 
 STEP_WIDTH = 78
 
@@ -162,33 +160,26 @@ def _zero_downtime_rotation(demo: Demo) -> None:
     whose web ACL applies the example's rule group as WAF propagates it (5 minutes, the worst case
     docs/origins.md takes), to an S3 bucket only the distribution may read; a viewer fetches
     segments through the same distribution."""
-    print(f"\n\nPart 2: zero-downtime rotation behind a web ACL, {WEB_ACL.relative_to(WEB_ACL.parents[1])}")
+    example_path = WEB_ACL_EXAMPLE.relative_to(WEB_ACL_EXAMPLE.parents[1])
+    print(f"\n\nPart 2: zero-downtime rotation behind a web ACL, {example_path}")
     origin, bucket = demo.distribution, demo.bucket
     print(f"CloudFront (web ACL with the example's rule group): {origin.base_url}; S3 bucket: {bucket.base_url}")
     minutes = int(WAF_PROPAGATION_SECONDS // 60)
     print(f"WAF propagates each rule group update for up to {minutes} minutes (on a simulated clock)")
     stack = CloudFormation(demo.invoke, demo.local.listener).new_stack("media-rotating")
     clock = SimulatedClock()
-    example = ExampleStack.with_example_key(
-        stack,
-        demo.mediatailor,
-        origin,
-        demo.kms,
-        {"DeployerPrincipalArn": DEPLOYER},
-        template=WEB_ACL,
-        origin_rule="OriginTokenCheck",
-        clock=clock,
+    example = ExampleStack.behind_rule_group(
+        stack, demo.mediatailor, origin, demo.kms, template=WEB_ACL_EXAMPLE, clock=clock
     )
     put_behind_cloudfront(example, bucket)
-    example.cdn = Cdn(clock, origin.base_url)
-    example.cdn.configure({})
     story = demo.story(example)
     refusals: list[str] = []
 
     def create_and_try_the_locks() -> None:
         example.create()
         example.wait_for_waf()
-        vod = str(resource_properties(WEB_ACL, "VodSource", example.parameters)["HttpPackageConfigurations"][0]["Path"])
+        vod_source = resource_properties(example.template, "VodSource", example.parameters)
+        vod = str(vod_source["HttpPackageConfigurations"][0]["Path"])
         for who, answer, why in (
             ("a manifest without the token", Cdn(clock, origin.base_url).forward(vod, {}), "the rule group blocks it"),
             ("the bucket itself, token or not", Cdn(clock, bucket.base_url).forward(vod, {}), "only the OAC may read"),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .account import DEPLOYER
 from .clock import SimulatedClock
 from .cloudformation import DEPLOYING, ROLLING_BACK, Dependents, Response, Stack
 from .delivery import Cdn, segment_next_to
@@ -120,6 +121,34 @@ class ExampleStack(Dependents):
         example.key_arn = example.new_key()
         return example
 
+    @classmethod
+    def behind_rule_group(
+        cls,
+        stack: Stack,
+        mediatailor: MediaTailor,
+        origin: OriginServer,
+        kms: KMSClient,
+        *,
+        template: Path,
+        clock: SimulatedClock,
+    ) -> ExampleStack:
+        """``template`` run by the deployer, its rule group ``OriginTokenCheck`` guarding ``origin``
+        as WAF propagates it on ``clock``, and a CDN in front that adds no header (the examples'
+        rule lets viewers' segment requests pass as they are): each check also plays a viewer."""
+        example = cls.with_example_key(
+            stack,
+            mediatailor,
+            origin,
+            kms,
+            {"DeployerPrincipalArn": DEPLOYER},
+            template=template,
+            origin_rule="OriginTokenCheck",
+            clock=clock,
+        )
+        example.cdn = Cdn(clock, origin.base_url)
+        example.cdn.configure({})
+        return example
+
     def new_key(self, policy: Mapping[str, Any] | None = None) -> str:
         """Another key with the example's key policy (or ``policy``), as a second stack would have."""
         properties = resource_properties(self.template, "AccessTokenKey", self.parameters)
@@ -197,14 +226,7 @@ class ExampleStack(Dependents):
         """Create or update the source location, only when a value it references changed."""
         attributes = {**self.attributes, **{f"{CUSTOM}.{name}": value for name, value in data.items()}}
         properties = resource_properties(self.template, "SourceLocation", self.parameters, attributes)
-        config = properties["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
-        wanted = SourceLocation(
-            name=properties["SourceLocationName"],
-            base_url=properties["HttpConfiguration"]["BaseUrl"],
-            secret_arn=config["SecretArn"],
-            secret_string_key=config["SecretStringKey"],
-            header_name=config["HeaderName"],
-        )
+        wanted = SourceLocation.from_properties(properties)
         if wanted == self.location:
             return
         self.mediatailor.put_source_location(wanted)
@@ -234,11 +256,7 @@ class ExampleStack(Dependents):
 
     def wait(self, seconds: float, *, tick: float = 60.0) -> None:
         """Let time pass on the simulated clock, MediaTailor fetching at every tick."""
-        waited = 0.0
-        while waited < seconds:
-            step = min(tick, seconds - waited)
-            self.clock.advance(step)
-            waited += step
+        for _ in self.clock.ticks(seconds, tick):
             self._check(f"waiting ({self.clock})")
 
     def wait_for_waf(self) -> None:

@@ -7,7 +7,7 @@ them: throttling answers, server errors, access denials and hangs, chosen by ope
 
 from __future__ import annotations
 
-import http.client
+import contextlib
 import json
 import random
 import threading
@@ -15,10 +15,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from .loopback import LoopbackServer
+from .loopback import ForwardingHandler, LoopbackServer, forward
 
 
 @dataclass
@@ -50,56 +50,29 @@ class Recorder:
             return Counter(self.calls)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(ForwardingHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return
 
     def _operation(self) -> str:
         target = self.headers.get("X-Amz-Target", "")
         return target.rsplit(".", 1)[-1] if target else f"{self.command} {urlsplit(self.path).path}"
 
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
+    def answer(self) -> None:
+        body, headers = self.read_request()
         operation = self._operation()
         proxy = self.server.proxy
         proxy.observe(operation, body)
         fault = proxy.pick_fault(operation, body)
-        if fault is not None:
-            if fault.delay_s:
-                time.sleep(fault.delay_s)
-            payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
-            try:
-                self.send_response(fault.status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("x-amzn-ErrorType", fault.code)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # a hang outlived the client's read timeout: it has gone, as over a real network
+        if fault is None:
+            self.reply(*forward(proxy.upstream_port, self.command, self.path, headers, body))
             return
-        upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-        upstream.request(self.command, self.path, body=body, headers=headers)
-        answer = upstream.getresponse()
-        data = answer.read()
-        self.send_response(answer.status)
-        for key, value in answer.getheaders():
-            if key.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        upstream.close()
-
-    do_POST = _handle
-    do_GET = _handle
-    do_PUT = _handle
-    do_DELETE = _handle
+        if fault.delay_s:
+            time.sleep(fault.delay_s)
+        payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+        error_headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", fault.code)]
+        # After a hang the client may have gone (its read timeout passed), as over a real network.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.reply(fault.status, error_headers, payload)
 
 
 class _Server(ThreadingHTTPServer):

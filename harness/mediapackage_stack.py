@@ -165,11 +165,7 @@ class MediaPackageExample(Dependents):
 
     def wait(self, seconds: float, *, tick: float = 30.0) -> None:
         """Let time pass, a viewer playing at every tick."""
-        waited = 0.0
-        while waited < seconds:
-            step = min(tick, seconds - waited)
-            self.clock.advance(step)
-            waited += step
+        for _ in self.clock.ticks(seconds, tick):
             self._play(f"waiting ({self.clock})")
 
     def refresh_right_now(self) -> None:
@@ -227,15 +223,7 @@ class MediaPackageExample(Dependents):
             verb = "Update" if self.cdn.exists else "Create"
             self.cdn.configure(headers)
             self._play(f"{prefix}{verb} Distribution")
-        source = self._resolved("SourceLocation")
-        config = source["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
-        wanted = SourceLocation(
-            name=source["SourceLocationName"],
-            base_url=source["HttpConfiguration"]["BaseUrl"],
-            secret_arn=config["SecretArn"],
-            secret_string_key=config["SecretStringKey"],
-            header_name=config["HeaderName"],
-        )
+        wanted = SourceLocation.from_properties(self._resolved("SourceLocation"))
         if wanted != self.location:
             verb = "Update" if self.location else "Create"
             self.mediatailor.put_source_location(wanted)

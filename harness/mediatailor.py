@@ -52,6 +52,19 @@ class SourceLocation:
     secret_string_key: str
     header_name: str
 
+    @classmethod
+    def from_properties(cls, properties: Mapping[str, Any]) -> SourceLocation:
+        """The resolved properties of an ``AWS::MediaTailor::SourceLocation`` with access-token
+        authentication, as MediaTailor reads them."""
+        config = properties["AccessConfiguration"]["SecretsManagerAccessTokenConfiguration"]
+        return cls(
+            name=properties["SourceLocationName"],
+            base_url=properties["HttpConfiguration"]["BaseUrl"],
+            secret_arn=config["SecretArn"],
+            secret_string_key=config["SecretStringKey"],
+            header_name=config["HeaderName"],
+        )
+
 
 @dataclass(frozen=True)
 class Fetch:

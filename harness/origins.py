@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
@@ -410,7 +410,7 @@ class MediaPackage:
             if _principal_matches(s)
             and _action_matches(s, GET_OBJECT)
             and any(fnmatch.fnmatchcase(authorization.endpoint_arn, r) for r in _listed(s.get("Resource")))
-            and _conditions_hold(s.get("Condition"), context)
+            and conditions_hold(s.get("Condition"), context)
         ]
         if any(s.get("Effect") == "Deny" for s in applying):
             return Answer(403, f"{name}: the endpoint policy denies GetObject")
@@ -532,20 +532,30 @@ class MediaPackage:
         return any(_action_matches(s, "secretsmanager:GetSecretValue") for s in denies)
 
 
-def _conditions_hold(condition: object, context: Mapping[str, str]) -> bool:
-    """IAM condition blocks: every operator and key must hold (IAM User Guide, "Condition
-    element"). Only ``Bool`` is evaluated here; any other operator raises, since guessing would
-    prove nothing. A key absent from the request's context does not match."""
+# IAM condition operators the stand-ins evaluate (IAM User Guide, "IAM JSON policy elements:
+# Condition operators"): StringEquals compares exactly, Bool compares "true"/"false".
+_CONDITION_OPERATORS: Final[dict[str, Callable[[str, object], bool]]] = {
+    "StringEquals": lambda found, wanted: found == wanted,
+    "Bool": lambda found, wanted: found == str(wanted).lower(),
+}
+
+
+def conditions_hold(condition: object, context: Mapping[str, str]) -> bool:
+    """IAM condition blocks: every operator and key must hold, a key holding when the request's
+    value matches any listed value (IAM User Guide, "Condition element"; keys are not case
+    sensitive, so ``context`` is keyed in lower case). A key absent from the context does not
+    match. An operator not in :data:`_CONDITION_OPERATORS` raises: guessing would prove nothing."""
     if not condition:
         return True
     if not isinstance(condition, Mapping):
         raise UnsupportedStatementError(f"Condition {condition!r}")
     for operator, clauses in condition.items():
-        if operator != "Bool" or not isinstance(clauses, Mapping):
+        matches = _CONDITION_OPERATORS.get(operator)
+        if matches is None or not isinstance(clauses, Mapping):
             raise UnsupportedStatementError(f"condition operator {operator}")
         for key, wanted in clauses.items():
             found = context.get(str(key).lower())
-            if found is None or all(str(value).lower() != found for value in _listed_values(wanted)):
+            if found is None or not any(matches(found, value) for value in _listed_values(wanted)):
                 return False
     return True
 

@@ -28,22 +28,18 @@ own) do not see it: read rotation fields through the proxy.
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Final
 
 from .faults import FaultProxy
-from .loopback import LOOPBACK, LoopbackServer
+from .loopback import ForwardingHandler, LoopbackServer, Reply, forward
 from .rotation import RotationService, ServiceError
-
-Reply = tuple[int, list[tuple[str, str]], bytes]
 
 ANSWERED: Final = ("RotateSecret", "CancelRotateSecret")
 WRITES: Final = ("PutSecretValue", "UpdateSecret")
-_HOP_BY_HOP: Final = ("content-length", "connection", "transfer-encoding", "server", "date")
 
 
 def _json_reply(status: int, document: dict[str, Any], extra: list[tuple[str, str]] | None = None) -> Reply:
@@ -57,41 +53,24 @@ def error_reply(error: ServiceError) -> Reply:
     return _json_reply(400, document, [("x-amzn-ErrorType", error.code)])
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(ForwardingHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        return
-
-    def _handle(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+    def answer(self) -> None:
+        body, headers = self.read_request()
         front = self.server.front
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
 
-        def forward() -> Reply:
+        def passed_on() -> Reply:
             return front.forward(self.command, self.path, headers, body)
 
         service, _, operation = self.headers.get("X-Amz-Target", "").partition(".")
         try:
-            reply = front.secretsmanager(operation, body, forward) if service == "secretsmanager" else forward()
+            reply = front.secretsmanager(operation, body, passed_on) if service == "secretsmanager" else passed_on()
         except Exception as error:  # noqa: BLE001 - a stand-in bug must fail the test, not look like a network error
             front.errors.append(error)
             reply = error_reply(ServiceError("InternalServiceError", "the rotation stand-in failed; see the test"))
             reply = (500, reply[1], reply[2])
-        status, reply_headers, data = reply
-        self.send_response(status)
-        for key, value in reply_headers:
-            if key.lower() not in _HOP_BY_HOP:
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_POST = _handle
-    do_GET = _handle
-    do_PUT = _handle
-    do_DELETE = _handle
+        self.reply(*reply)
 
 
 class _Server(ThreadingHTTPServer):
@@ -108,13 +87,7 @@ class RotationFront(LoopbackServer[_Server]):
         self._server.front = self
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-        upstream = http.client.HTTPConnection(LOOPBACK, self.upstream_port, timeout=60)
-        try:
-            upstream.request(method, path, body=body, headers=headers)
-            answer = upstream.getresponse()
-            return answer.status, answer.getheaders(), answer.read()
-        finally:
-            upstream.close()
+        return forward(self.upstream_port, method, path, headers, body)
 
     def secretsmanager(self, operation: str, body: bytes, forward: Callable[[], Reply]) -> Reply:
         """One Secrets Manager call: answered here, rewritten, watched, or passed through."""

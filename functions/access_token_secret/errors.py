@@ -1,12 +1,16 @@
 """The provider's error hierarchy.
 
-Every error the provider raises on purpose carries a ``reason`` that is safe to show in
-CloudFormation's ``Reason`` field: it names what is wrong and how to fix it, never a property
-value (a value could be the access token). Anything that is not a :class:`ProviderError` is a
-bug and is reported as a generic internal error by the adapter.
+A :class:`ProviderError`'s ``reason`` is shown as CloudFormation's ``Reason``: it says what is
+wrong and how to fix it, never a property value (a value could be the access token). Anything
+else is a bug, and the adapter reports it as :func:`internal_error_reason`.
 """
 
 from __future__ import annotations
+
+from typing import Final
+
+# CloudFormation shows a Reason of at most this many characters (the adapter cuts longer ones).
+MAX_REASON_CHARS: Final = 255
 
 
 def internal_error_reason(request_id: str) -> str:
@@ -15,8 +19,6 @@ def internal_error_reason(request_id: str) -> str:
 
 
 class ProviderError(Exception):
-    """Base class: ``reason`` is short, actionable and free of secret material."""
-
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -35,15 +37,12 @@ class KmsKeyError(ProviderError):
 
 
 class SecretConflictError(ProviderError):
-    """The secret name is taken by a secret this resource does not own."""
+    """The secret is not one this resource may take or change as asked."""
 
 
 class AwsCallError(ProviderError):
-    """An AWS call failed for good (after botocore's retries).
-
-    ``operation`` is the IAM action (``secretsmanager:PutResourcePolicy``) and ``code`` the AWS
-    error code, so that callers can branch on them without parsing ``reason``.
-    """
+    """An AWS call failed for good (after botocore's retries); ``operation`` (the IAM action)
+    and ``code`` (AWS's error code) let callers branch without parsing ``reason``."""
 
     def __init__(self, reason: str, *, operation: str, code: str) -> None:
         super().__init__(reason)
@@ -52,11 +51,11 @@ class AwsCallError(ProviderError):
 
 
 class AccessDeniedError(AwsCallError):
-    """The provider's role lacks a permission; ``reason`` names the action."""
+    pass
 
 
 class NotFoundError(AwsCallError):
-    """The addressed resource does not exist (control flow, rarely shown to users)."""
+    pass
 
 
 class ScheduledForDeletionError(AwsCallError):
@@ -64,9 +63,9 @@ class ScheduledForDeletionError(AwsCallError):
 
 
 class RaceError(AwsCallError):
-    """A write refused because the secret is no longer as it was observed: another copy of the
-    event (Lambda delivers at least once, and two copies can run at once) or a retried call got
-    there first. The secret is observed again and the plan made again from that."""
+    """A write refused because the secret is no longer as observed: another copy of the event
+    (Lambda delivers at least once, and copies can run at once) or a retried call got there
+    first. The service observes again and plans again."""
 
 
 class NameTakenError(RaceError):
@@ -83,4 +82,4 @@ class LabelMovedError(RaceError):
 
 
 class AlreadyDeletedError(RaceError):
-    """DeleteSecret: the secret is already scheduled for deletion ("currently marked deleted")."""
+    """DeleteSecret: the secret is already scheduled for deletion."""

@@ -27,10 +27,6 @@ def count_outcome(request_type: str, status: str) -> None:
     metrics.add_metric(name="Succeeded" if status == "SUCCESS" else "Failed", unit=MetricUnit.Count, value=1)
 
 
-for _name, _level in (
-    ("botocore", logging.WARNING),
-    ("boto3", logging.WARNING),
-    ("urllib3", logging.WARNING),
-    ("crhelper", logging.INFO),
-):
-    logging.getLogger(_name).setLevel(_level)
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+logging.getLogger("crhelper").setLevel(logging.INFO)

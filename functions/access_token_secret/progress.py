@@ -1,8 +1,6 @@
-"""Shared request state: written by the request thread, read by the adapter's timeout thread.
-
-It lives outside both the adapter and the AWS layer because both use it: the applier records
-each secret as soon as it exists, and the adapter's timer reads it to tell CloudFormation which
-secret a request that ran out of time stands for.
+"""Shared request state: the applier records each secret as soon as it exists, and the
+adapter's timeout thread reads it to tell CloudFormation which secret a request that ran out of
+time stands for. Both layers use it, so it belongs to neither.
 """
 
 from __future__ import annotations
@@ -13,12 +11,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Progress:
-    """What exists so far; written by the request thread, read by the timeout thread.
-
-    ``secret_arn`` is the secret the request now stands for (created or adopted);
-    ``created_arn`` only one that this request's CreateSecret made, which is the only kind a
-    failed Update may remove again.
-    """
+    """``secret_arn``: the secret the request now stands for (created or adopted);
+    ``created_arn``: one this request's CreateSecret made, the only kind a failed Update may
+    remove again."""
 
     secret_arn: str | None = None
     created_arn: str | None = None

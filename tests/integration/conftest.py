@@ -14,13 +14,12 @@ import pytest
 from harness.account import ACCOUNT, DEPLOYER, REGION
 from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
-from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
 from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer, open_gate
 from tests.support.aws import Aws
 
-__all__ = ["STAGED_EXAMPLE", "Aws", "failures"]  # Aws: older tests import it from here
+__all__ = ["STAGED_EXAMPLE", "Aws"]  # Aws: older tests import it from here
 
 STAGED_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "staged-rotation-origin-check.yaml"
 
@@ -75,23 +74,7 @@ def waf_example(
     stack: Stack, mediatailor: MediaTailor, origin_server: OriginServer, aws: Aws, clock: SimulatedClock
 ) -> ExampleStack:
     """The staged-rotation example behind its own WAF rule group (the origin stand-in evaluates
-    the template's rule statements). The CDN adds no header: the example's rule lets viewers'
-    segment requests pass as they are."""
-    example = ExampleStack.with_example_key(
-        stack,
-        mediatailor,
-        origin_server,
-        aws.kms,
-        {"DeployerPrincipalArn": DEPLOYER},
-        template=STAGED_EXAMPLE,
-        origin_rule="OriginTokenCheck",
-        clock=clock,
+    the template's rule statements), a CDN in front."""
+    return ExampleStack.behind_rule_group(
+        stack, mediatailor, origin_server, aws.kms, template=STAGED_EXAMPLE, clock=clock
     )
-    example.cdn = Cdn(clock, origin_server.base_url)
-    example.cdn.configure({})
-    return example
-
-
-def failures(example: ExampleStack) -> list[str]:
-    """Every check of an example stack's run that did not pass, with the step it followed."""
-    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]

@@ -15,57 +15,15 @@ import pytest
 
 from harness.account import make_arn
 from harness.cloudformation import CloudFormation, Stack
+from tests.support.adoption import ADOPTING, CONSENT, NAME, OWNER_STACK, TOKEN, hand_made, state, without_consent
 from tests.support.aws import Aws
-
-KEY = "MyAccessTokenIdentifier"
-TOKEN = "hand-made-token-0001"
-NAME = "mediatailor/hand-made/origin-token"
-CONSENT = "mediatailor-access-token-secret:adopt"
-OWNER_STACK = "mediatailor-access-token-secret:stack-id"
-
-
-def hand_made(aws: Aws, kms_key: str | None, *, value: object = None, tags: dict[str, str] | None = None) -> str:
-    document = {KEY: TOKEN, "Comment": "kept by hand", "Port": 8443} if value is None else value
-    options: dict[str, Any] = {"KmsKeyId": kms_key} if kms_key else {}
-    created = aws.secretsmanager.create_secret(
-        Name=NAME,
-        SecretString=document if isinstance(document, str) else json.dumps(document),
-        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
-        **options,
-    )
-    aws.secretsmanager.put_resource_policy(
-        SecretId=created["ARN"], ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": []})
-    )
-    return str(created["ARN"])
-
-
-def snapshot(aws: Aws, arn: str) -> dict[str, Any]:
-    described = aws.secret(arn)
-    return {
-        "KmsKeyId": described.get("KmsKeyId"),
-        "Tags": sorted((t["Key"], t["Value"]) for t in described.get("Tags", [])),
-        "Versions": described["VersionIdsToStages"],
-        "Deleted": described.get("DeletedDate"),
-        "Value": aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
-        if "DeletedDate" not in described
-        else None,
-        "Policy": aws.secretsmanager.get_resource_policy(SecretId=arn).get("ResourcePolicy"),
-    }
-
-
-def without_consent(state: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot as a failed adoption leaves it: the same, but the consent used up."""
-    return {**state, "Tags": [t for t in state["Tags"] if t[0] != CONSENT]}
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, "SecretName": NAME, "AdoptExistingSecret": True, **extra}
+from tests.support.properties import KEY, resource_props
 
 
 def test_a_consented_secret_is_adopted_with_its_token_and_other_keys(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name, "team": "video"})
 
-    created = stack.create("Token", props(kms_key, Tags=[{"Key": "team", "Value": "video"}]))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING, Tags=[{"Key": "team", "Value": "video"}]))
 
     assert created.ok, created.reason
     assert created.physical_id == arn
@@ -83,10 +41,10 @@ def test_a_consented_secret_is_adopted_with_its_token_and_other_keys(stack: Stac
 
 def test_later_writes_to_an_adopted_secret_keep_its_other_keys(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    stack.create("Token", props(kms_key))
+    stack.create("Token", resource_props(kms_key, **ADOPTING))
 
-    stack.update_stack({"Token": props(kms_key, RotationId="2")})
-    stack.update_stack({"Token": props(kms_key, RotationId="2", NextRotationId="3")})
+    stack.update_stack({"Token": resource_props(kms_key, **ADOPTING, RotationId="2")})
+    stack.update_stack({"Token": resource_props(kms_key, **ADOPTING, RotationId="2", NextRotationId="3")})
 
     current = json.loads(aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"])
     pending = json.loads(aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSPENDING")["SecretString"])
@@ -100,7 +58,7 @@ def test_a_supplied_token_replaces_the_stored_one_and_keeps_the_other_keys(
 ) -> None:
     arn = hand_made(aws, kms_key, value={KEY: "short", "Comment": "c"}, tags={CONSENT: stack.name})
 
-    created = stack.create("Token", props(kms_key, AccessToken="supplied-token-01"))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING, AccessToken="supplied-token-01"))
 
     assert created.ok, created.reason
     assert json.loads(aws.secretsmanager.get_secret_value(SecretId=arn)["SecretString"]) == {
@@ -124,18 +82,18 @@ def test_without_consent_nothing_is_read_or_written(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any, tags: dict[str, str], reason: str
 ) -> None:
     arn = hand_made(aws, kms_key, tags=tags)
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert reason in created.reason
     assert f"={stack.name}" in created.reason
     assert "GetSecretValue" not in proxy_calls.recorder.calls
-    assert snapshot(aws, arn) == before
-    rollback = stack.send("Delete", "Token", props(kms_key), physical_id=created.physical_id)
+    assert state(aws, arn) == before
+    rollback = stack.send("Delete", "Token", resource_props(kms_key, **ADOPTING), physical_id=created.physical_id)
     assert rollback.ok
-    assert snapshot(aws, arn) == before, "CloudFormation's rollback Delete leaves it alone too"
+    assert state(aws, arn) == before, "CloudFormation's rollback Delete leaves it alone too"
 
 
 @pytest.mark.parametrize(
@@ -150,46 +108,46 @@ def test_a_value_that_cannot_be_kept_fails_before_any_write(
     stack: Stack, aws: Aws, kms_key: str, value: object, problem: str
 ) -> None:
     arn = hand_made(aws, kms_key, value=value, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert problem in created.reason
     assert "supply AccessToken" in created.reason
     assert "short" not in created.reason
-    assert snapshot(aws, arn) == without_consent(before)
+    assert state(aws, arn) == without_consent(before)
 
 
 def test_a_secret_under_another_key_is_not_re_keyed(stack: Stack, aws: Aws, kms_key: str) -> None:
     other = aws.new_key()
     arn = hand_made(aws, other, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert other in created.reason
     assert kms_key in created.reason
     assert "set KmsKeyId to it or adopt under a new SecretName" in created.reason
-    assert snapshot(aws, arn) == without_consent(before)
+    assert state(aws, arn) == without_consent(before)
 
 
 def test_a_secret_on_the_aws_managed_key_cannot_be_adopted(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, None, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert "uses the AWS managed key" in created.reason
-    assert snapshot(aws, arn) == without_consent(before)
+    assert state(aws, arn) == without_consent(before)
 
 
 def test_a_key_id_on_the_secret_is_the_same_key_as_its_arn(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key.rsplit("/", 1)[1], tags={CONSENT: stack.name})
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.ok, created.reason
     assert aws.secret(arn)["KmsKeyId"] == kms_key, "stored as the key ARN, which MediaTailor reads"
@@ -199,13 +157,19 @@ def test_a_transfer_between_stacks_leaves_the_former_owner_unable_to_touch_it(
     cloud: CloudFormation, aws: Aws, kms_key: str
 ) -> None:
     former = cloud.new_stack("origin-old")
-    arn = former.create("Token", props(kms_key, AccessToken="transferred-token", AdoptExistingSecret=False)).physical_id
+    arn = former.create(
+        "Token", resource_props(kms_key, SecretName=NAME, AccessToken="transferred-token", AdoptExistingSecret=False)
+    ).physical_id
     new = cloud.new_stack("origin-new")
     aws.secretsmanager.tag_resource(SecretId=arn, Tags=[{"Key": CONSENT, "Value": "origin-new"}])
 
-    adopted = new.create("Token", props(kms_key))
+    adopted = new.create("Token", resource_props(kms_key, **ADOPTING))
     former_update, _ = former.update_stack(
-        {"Token": props(kms_key, AccessToken="transferred-token", AdoptExistingSecret=False, Description="x")}
+        {
+            "Token": resource_props(
+                kms_key, SecretName=NAME, AccessToken="transferred-token", AdoptExistingSecret=False, Description="x"
+            )
+        }
     )
     former_delete = former.delete("Token")
 
@@ -222,14 +186,14 @@ def test_a_secret_retained_from_a_deleted_stack_of_the_same_name_is_adopted_with
     cloud: CloudFormation, aws: Aws, kms_key: str
 ) -> None:
     first = cloud.new_stack("origin")
-    arn = first.create("Token", props(kms_key, AdoptExistingSecret=False)).physical_id
+    arn = first.create("Token", resource_props(kms_key, SecretName=NAME, AdoptExistingSecret=False)).physical_id
     token = aws.token(arn, KEY)
     first.delete_stack(retain=("Token",))
     second = cloud.new_stack("origin")
 
-    refused = second.create("Token", props(kms_key))
+    refused = second.create("Token", resource_props(kms_key, **ADOPTING))
     aws.secretsmanager.tag_resource(SecretId=arn, Tags=[{"Key": CONSENT, "Value": "origin"}])
-    adopted = second.create("Token", props(kms_key))
+    adopted = second.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert refused.status == "FAILED"
     assert "its owner tags name stack origin" in refused.reason
@@ -243,7 +207,7 @@ def test_a_consented_secret_scheduled_for_deletion_is_restored_and_adopted(
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
     aws.secretsmanager.delete_secret(SecretId=arn, RecoveryWindowInDays=7)
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.ok, created.reason
     assert "DeletedDate" not in aws.secret(arn)
@@ -254,9 +218,9 @@ def test_a_redelivered_adoption_gives_the_same_answer_and_writes_nothing_more(
     stack: Stack, aws: Aws, kms_key: str, invoke: Any, listener: Any, proxy_calls: Any
 ) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    event = stack.event("Create", "Token", props(kms_key))
+    event = stack.event("Create", "Token", resource_props(kms_key, **ADOPTING))
     invoke(event)
-    after_first = snapshot(aws, arn)
+    after_first = state(aws, arn)
     proxy_calls.clear()
 
     invoke(event)
@@ -264,43 +228,43 @@ def test_a_redelivered_adoption_gives_the_same_answer_and_writes_nothing_more(
     first, second = (r.body for r in listener.responses_for(event["ResponseURL"]))
     assert first == second
     assert not {"PutSecretValue", "TagResource", "UntagResource"} & set(proxy_calls.recorder.calls)
-    assert snapshot(aws, arn) == after_first
+    assert state(aws, arn) == after_first
 
 
 def test_retain_keeps_an_adopted_secret_as_it_was_when_the_stack_goes(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    stack.create("Token", props(kms_key))
-    before = snapshot(aws, arn)
+    stack.create("Token", resource_props(kms_key, **ADOPTING))
+    before = state(aws, arn)
 
     responses = stack.delete_stack(retain=("Token",))
 
     assert responses == [], "CloudFormation sends no Delete for a retained resource"
-    assert snapshot(aws, arn) == before
+    assert state(aws, arn) == before
 
 
 def test_without_adopt_existing_secret_a_name_collision_still_fails(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    before = snapshot(aws, arn)
+    before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key, AdoptExistingSecret=False))
+    created = stack.create("Token", resource_props(kms_key, SecretName=NAME, AdoptExistingSecret=False))
 
     assert created.status == "FAILED"
     assert "already exists and is not managed by this resource" in created.reason
-    assert snapshot(aws, arn) == before
+    assert state(aws, arn) == before
 
 
 def test_adopt_existing_secret_needs_a_secret_name(stack: Stack, kms_key: str) -> None:
-    created = stack.create("Token", {"KmsKeyId": kms_key, "SecretStringKey": KEY, "AdoptExistingSecret": "true"})
+    created = stack.create("Token", resource_props(kms_key, AdoptExistingSecret="true"))
 
     assert created.status == "FAILED"
     assert "AdoptExistingSecret needs SecretName" in created.reason
 
 
 def test_an_update_can_move_a_resource_onto_a_consented_secret(stack: Stack, aws: Aws, kms_key: str) -> None:
-    first = stack.create("Token", {"KmsKeyId": kms_key, "SecretStringKey": KEY}).physical_id
+    first = stack.create("Token", resource_props(kms_key)).physical_id
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
 
-    updated, cleanup = stack.update_stack({"Token": props(kms_key)})
+    updated, cleanup = stack.update_stack({"Token": resource_props(kms_key, **ADOPTING)})
 
     assert updated[0].ok, updated[0].reason
     assert updated[0].physical_id == arn

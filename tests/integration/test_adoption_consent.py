@@ -24,30 +24,13 @@ from harness.cloudformation import CloudFormation, Stack
 from harness.emulator import Emulator
 from harness.faults import Fault, FaultProxy
 from tests.integration.conftest import Aws
-from tests.integration.test_adoption import CONSENT, KEY, NAME, TOKEN, hand_made, props, without_consent
 from tests.integration.test_managed_rotation import start_managed_rotation
+from tests.support.adoption import ADOPTING, CONSENT, NAME, TOKEN, hand_made, state, without_consent
+from tests.support.properties import KEY, resource_props
 
 SUPPLIED = "supplied-by-the-template-01"
 # Calls that change a secret. A Create first tries CreateSecret, which the taken name refuses.
 WRITES = frozenset({"PutSecretValue", "TagResource", "PutResourcePolicy", "RestoreSecret", "UpdateSecret"})
-
-
-def state(aws: Aws, arn: str, *, replica: bool = False) -> dict[str, Any]:
-    """Everything a refusal must leave alone. A replica answers no GetResourcePolicy (read-only:
-    Secrets Manager User Guide, "Replicate secrets across Regions"); its policy is the primary's."""
-    described = aws.secret(arn)
-    return {
-        "KmsKeyId": described.get("KmsKeyId"),
-        "Tags": sorted((t["Key"], t["Value"]) for t in described.get("Tags", [])),
-        "Versions": described["VersionIdsToStages"],
-        "Deleted": described.get("DeletedDate"),
-        "Rotation": described.get("RotationEnabled"),
-        "Replication": described.get("ReplicationStatus"),
-        "Value": None
-        if "DeletedDate" in described
-        else aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"],
-        "Policy": None if replica else aws.secretsmanager.get_resource_policy(SecretId=arn).get("ResourcePolicy"),
-    }
 
 
 def no_token_in(body: dict[str, Any], *tokens: str) -> None:
@@ -66,7 +49,7 @@ def test_adopting_with_return_access_token_but_no_access_token_is_refused_before
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
     before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key, ReturnAccessToken=True))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING, ReturnAccessToken=True))
 
     assert created.status == "FAILED"
     assert "ReturnAccessToken on an adopted secret needs AccessToken" in created.reason
@@ -90,14 +73,16 @@ def test_a_later_update_with_return_access_token_on_an_adopted_secret_is_refused
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: FaultProxy, change: dict[str, str]
 ) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    assert stack.create("Token", props(kms_key)).ok
+    assert stack.create("Token", resource_props(kms_key, **ADOPTING)).ok
     before = state(aws, arn)
     proxy_calls.clear()
 
-    wanted = props(kms_key, ReturnAccessToken=True, **change)
+    wanted = resource_props(kms_key, **(ADOPTING | change), ReturnAccessToken=True)
     updated = stack.update("Token", wanted)
     calls = list(proxy_calls.recorder.calls)
-    rollback = stack.send("Update", "Token", props(kms_key), physical_id=arn, old_properties=wanted)
+    rollback = stack.send(
+        "Update", "Token", resource_props(kms_key, **ADOPTING), physical_id=arn, old_properties=wanted
+    )
 
     assert updated.status == "FAILED"
     assert "ReturnAccessToken on an adopted secret needs AccessToken" in updated.reason
@@ -115,7 +100,7 @@ def test_an_adoption_that_supplies_access_token_returns_only_the_template_s_toke
     """On 1.1 PreviousAccessToken carried the hand-made token the deployer never supplied."""
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
 
-    created = stack.create("Token", props(kms_key, AccessToken=SUPPLIED, ReturnAccessToken=True))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING, AccessToken=SUPPLIED, ReturnAccessToken=True))
 
     assert created.ok, created.reason
     assert created.data["AccessToken"] == SUPPLIED
@@ -127,12 +112,16 @@ def test_an_adoption_that_supplies_access_token_returns_only_the_template_s_toke
 
 def test_a_later_update_that_supplies_the_tokens_returns_only_those(stack: Stack, aws: Aws, kms_key: str) -> None:
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    assert stack.create("Token", props(kms_key)).ok  # keeps the hand-made token
+    assert stack.create("Token", resource_props(kms_key, **ADOPTING)).ok  # keeps the hand-made token
 
     updated, _ = stack.update_stack(
         {
-            "Token": props(
-                kms_key, AccessToken=SUPPLIED, NextAccessToken="supplied-next-token-02", ReturnAccessToken=True
+            "Token": resource_props(
+                kms_key,
+                **ADOPTING,
+                AccessToken=SUPPLIED,
+                NextAccessToken="supplied-next-token-02",
+                ReturnAccessToken=True,
             )
         }
     )
@@ -155,11 +144,11 @@ def test_a_failed_adoption_uses_up_the_consent_so_the_next_stack_of_that_name_ca
     before = state(aws, arn)
     first = cloud.new_stack("origin")
 
-    failed = first.create("Token", props(kms_key))
-    assert first.send("Delete", "Token", props(kms_key), physical_id=failed.physical_id).ok
+    failed = first.create("Token", resource_props(kms_key, **ADOPTING))
+    assert first.send("Delete", "Token", resource_props(kms_key, **ADOPTING), physical_id=failed.physical_id).ok
     after_failure = state(aws, arn)
     second = cloud.new_stack("origin")
-    refused = second.create("Token", props(kms_key, AccessToken=SUPPLIED))
+    refused = second.create("Token", resource_props(kms_key, **ADOPTING, AccessToken=SUPPLIED))
 
     assert failed.status == "FAILED"
     assert "supply AccessToken" in failed.reason
@@ -176,7 +165,7 @@ def test_when_the_consent_cannot_be_removed_the_failure_still_goes_out_once(
     before = state(aws, arn)
     proxy_calls.inject(Fault("UntagResource", code="AccessDeniedException", message="not allowed"))
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert created.count == 1
@@ -224,7 +213,7 @@ def test_a_secret_whose_policy_grants_more_than_mediatailor_s_read_is_refused_be
     )
     before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert "its resource policy grants more than MediaTailor's read" in created.reason
@@ -254,7 +243,7 @@ def test_a_secret_whose_policy_only_lets_mediatailor_read_it_is_adopted(
     else:
         aws.secretsmanager.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(policy))
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.ok, created.reason
     assert aws.policy(arn)["Statement"][0]["Principal"] == MEDIATAILOR
@@ -269,7 +258,7 @@ def test_a_secret_with_rotation_on_is_refused_before_anything_is_read(
     start_managed_rotation(aws, arn)
     before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key, AccessToken=SUPPLIED))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING, AccessToken=SUPPLIED))
 
     assert created.status == "FAILED"
     assert "Secrets Manager rotation would replace the token" in created.reason
@@ -287,7 +276,7 @@ def test_a_replicated_secret_is_refused_as_it_could_never_be_deleted(
     aws.secretsmanager.replicate_secret_to_regions(SecretId=arn, AddReplicaRegions=[{"Region": "eu-west-1"}])
     before = state(aws, arn)
 
-    created = stack.create("Token", props(kms_key, AccessToken=SUPPLIED))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING, AccessToken=SUPPLIED))
 
     assert created.status == "FAILED"
     assert "it is replicated to eu-west-1" in created.reason
@@ -306,7 +295,7 @@ def test_a_replica_is_refused_as_it_is_read_only(
     left exactly as it was. The resource moves onto it in an Update, which describes the name
     first: moto answers a Create's CreateSecret on a replica's name with InvalidParameterException
     ("Operation not permitted on a replica secret"), so a Create never gets to see it there."""
-    assert stack.create("Token", {"KmsKeyId": kms_key, "SecretStringKey": KEY}).ok
+    assert stack.create("Token", resource_props(kms_key)).ok
     primary_region = boto3.session.Session(region_name="eu-west-1").client("secretsmanager", endpoint_url=emulator.url)
     primary = primary_region.create_secret(
         Name=NAME, SecretString=json.dumps({KEY: TOKEN}), Tags=[{"Key": CONSENT, "Value": stack.name}]
@@ -318,7 +307,7 @@ def test_a_replica_is_refused_as_it_is_read_only(
     before = state(aws, replica, replica=True)
     proxy_calls.clear()
 
-    updated = stack.update("Token", props(kms_key, AccessToken=SUPPLIED))
+    updated = stack.update("Token", resource_props(kms_key, **ADOPTING, AccessToken=SUPPLIED))
 
     assert updated.status == "FAILED"
     assert "it is a read-only replica of a secret in eu-west-1" in updated.reason
@@ -343,7 +332,7 @@ def test_a_secret_in_its_recovery_window_whose_policy_aws_will_not_show_is_refus
         )
     )
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key, **ADOPTING))
 
     assert created.status == "FAILED"
     assert "it is scheduled for deletion, so its resource policy cannot be checked" in created.reason
@@ -375,7 +364,7 @@ def test_a_128_character_stack_name_is_never_cut_and_the_reason_says_how_nested_
         ],
     )
 
-    created = long_stack.create("Token", {**props(kms_key), "SecretName": name})
+    created = long_stack.create("Token", {**resource_props(kms_key, **ADOPTING), "SecretName": name})
 
     assert created.status == "FAILED"
     assert len(created.reason) <= 255

@@ -18,15 +18,10 @@ from harness.lambda_context import LambdaContext
 from harness.lambda_service import AsyncLambda, template_retry_attempts
 from harness.listener import ResponseListener
 from tests.support.aws import Aws
+from tests.support.properties import resource_props
 
 if TYPE_CHECKING:
     from access_token_secret.adapter.handler import Timing
-
-KEY = "MyAccessTokenIdentifier"
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
 
 
 def tags(prefix: str, count: int = 48) -> list[dict[str, str]]:
@@ -52,7 +47,7 @@ def _create_that_times_out(
     assert hang_s < timing.clients.read_timeout_s
     proxy_calls.inject(Fault("CreateSecret", delay_s=hang_s, times=1, code="ValidationException", status=400))
     stack = CloudFormation(lam.invoke, listener).new_stack("media-retry")
-    responses = stack.create_stack({"Token": props(kms_key)})
+    responses = stack.create_stack({"Token": resource_props(kms_key)})
     assert [r.status for r in responses] == ["FAILED"]
     assert [r.request_type for r in stack.log] == ["Create", "Delete"]
     assert stack.log[1].ok, "the rollback Delete found nothing to delete"
@@ -110,7 +105,7 @@ def test_a_service_timeout_shorter_than_the_function_timeout_is_answered_in_time
     service_timeout_s = 2  # the answer is due 1 s in; the late call creates after 3 s
     hang_s = fast_timing.clients.read_timeout_s + 0.2  # the first attempt times out, the retry creates
     proxy_calls.inject(Fault("CreateSecret", delay_s=hang_s, times=1, code="RequestTimeout", status=500))
-    properties = props(kms_key, ServiceTimeout=service_timeout_s, ForceDeleteWithoutRecovery=True)
+    properties = resource_props(kms_key, ServiceTimeout=service_timeout_s, ForceDeleteWithoutRecovery=True)
     event = stack.event("Create", "Token", properties)
     started = time.monotonic()
     worker = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(timeout_s=60)), daemon=True)
@@ -130,7 +125,7 @@ def test_a_service_timeout_shorter_than_the_function_timeout_is_answered_in_time
 
 @pytest.mark.parametrize("value", ["0", "3601", "soon", "1.5"])
 def test_an_unreadable_service_timeout_is_an_invalid_property(stack: Stack, kms_key: str, value: str) -> None:
-    response = stack.create("Token", props(kms_key, ServiceTimeout=value))
+    response = stack.create("Token", resource_props(kms_key, ServiceTimeout=value))
 
     assert response.status == "FAILED"
     assert "ServiceTimeout must be a whole number from 1 to 3600" in response.reason
@@ -145,7 +140,7 @@ def test_stale_tags_are_removed_before_new_ones_are_added(
     """TagResource appends to the existing tags and a secret may hold at most 50 (Secrets
     Manager API reference, TagResource). moto has no limit, so the proxy enforces it; which of
     TagResource's documented errors AWS uses is not stated, InvalidParameterException here."""
-    arn = stack.create("Token", props(kms_key, Tags=tags("old"))).physical_id
+    arn = stack.create("Token", resource_props(kms_key, Tags=tags("old"))).physical_id
 
     def at_most_fifty(operation: str, body: bytes) -> Fault | None:
         if operation != "TagResource":
@@ -158,7 +153,7 @@ def test_stale_tags_are_removed_before_new_ones_are_added(
 
     proxy_calls.clear()
     proxy_calls.add_rule(at_most_fifty)
-    updated, _ = stack.update_stack({"Token": props(kms_key, Tags=tags("new"))})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, Tags=tags("new"))})
 
     assert updated[0].ok, updated[0].reason
     calls = proxy_calls.recorder.calls
@@ -178,7 +173,7 @@ def test_a_delete_whose_secret_was_scheduled_meanwhile_succeeds(
     """AWS answers InvalidRequestException ("currently marked deleted") to DeleteSecret on a
     secret already scheduled: a retry after a lost response, or a concurrent delete. Injected
     while the secret really is scheduled (the rule schedules it first)."""
-    arn = stack.create("Token", props(kms_key)).physical_id
+    arn = stack.create("Token", resource_props(kms_key)).physical_id
 
     def deleted_by_someone_else_first(operation: str, _: bytes) -> Fault | None:
         if operation != "DeleteSecret":
@@ -199,7 +194,7 @@ def test_a_delete_whose_secret_was_scheduled_meanwhile_succeeds(
 
 
 def test_an_invalid_delete_of_a_live_secret_still_fails(stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any) -> None:
-    arn = stack.create("Token", props(kms_key)).physical_id
+    arn = stack.create("Token", resource_props(kms_key)).physical_id
     proxy_calls.inject(Fault("DeleteSecret", code="InvalidRequestException", message="something else"))
 
     deleted = stack.delete("Token")
@@ -215,12 +210,12 @@ def test_an_invalid_delete_of_a_live_secret_still_fails(stack: Stack, aws: Aws, 
 def test_a_quota_is_named_as_a_quota(stack: Stack, kms_key: str, proxy_calls: Any) -> None:
     """In Secrets Manager LimitExceededException means a quota would be exceeded, such as the
     versions of a secret (Secrets Manager API reference, PutSecretValue)."""
-    stack.create("Token", props(kms_key))
+    stack.create("Token", resource_props(kms_key))
     proxy_calls.inject(
         Fault("PutSecretValue", code="LimitExceededException", message="too many versions of this secret")
     )
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="2")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="2")})
 
     assert updated[0].status == "FAILED"
     assert "would exceed a Secrets Manager quota (LimitExceededException)" in updated[0].reason
@@ -239,8 +234,8 @@ def test_a_secret_outside_the_prefix_is_refused_before_any_call(
     outside = make_arn("secretsmanager", "secret:old-prefix/media/Token-AbCdEf")
     proxy_calls.clear()
 
-    old = props(kms_key) if request_type == "Update" else None
-    response = stack.send(request_type, "Token", props(kms_key), physical_id=outside, old_properties=old)
+    old = resource_props(kms_key) if request_type == "Update" else None
+    response = stack.send(request_type, "Token", resource_props(kms_key), physical_id=outside, old_properties=old)
 
     assert response.status == "FAILED"
     assert "outside the provider's SecretNamePrefix 'mediatailor/'" in response.reason

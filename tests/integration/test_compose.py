@@ -17,16 +17,12 @@ from harness.cloudformation import Response, Stack
 from harness.faults import Fault, FaultProxy
 from harness.listener import ResponseListener
 from tests.integration.conftest import Aws
+from tests.support.properties import KEY, resource_props
 
-KEY = "MyAccessTokenIdentifier"
 T1 = "supplied-token-0001"
 T2 = "supplied-token-0002"
 # What release 1.0 wrote for a generated token under this JSON key (tests/fixtures/release-1.0-secret.json).
 RELEASE_1_0_VERSION = "mtats1gea1db3e8c30bfb0e1608d72ddac3fdc6b43e483bc35f5cd4"
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
 
 
 def token_at(aws: Aws, arn: str, stage: str = "AWSCURRENT") -> str:
@@ -68,11 +64,11 @@ def test_a_supplied_token_changed_on_another_secret_follows_the_resource_back(
         "generated-name": {"SecretName": "mediatailor/compose/second"},
         "explicit-name": {"SecretName": "mediatailor/compose/second"},
     }[move]
-    first = stack.create("Token", props(kms_key, AccessToken=T1, **start)).physical_id
-    moved = update(stack, props(kms_key, AccessToken=T1, **start) | away).physical_id
-    update(stack, props(kms_key, AccessToken=T2, **start) | away)
+    first = stack.create("Token", resource_props(kms_key, AccessToken=T1, **start)).physical_id
+    moved = update(stack, resource_props(kms_key, AccessToken=T1, **start) | away).physical_id
+    update(stack, resource_props(kms_key, AccessToken=T2, **start) | away)
 
-    back = update(stack, props(kms_key, AccessToken=T2, **start))
+    back = update(stack, resource_props(kms_key, AccessToken=T2, **start))
 
     assert moved != first
     assert back.physical_id == first, "the resource moved back onto its first secret"
@@ -85,10 +81,10 @@ def test_a_supplied_token_changed_on_another_secret_follows_the_resource_back(
 def test_after_unstaging_next_access_token_is_the_current_token_and_a_redelivery_agrees(
     stack: Stack, aws: Aws, kms_key: str, invoke: Any, listener: ResponseListener
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
-    update(stack, props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
+    update(stack, resource_props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
 
-    unstaged = update(stack, props(kms_key, RotationId="1", ReturnAccessToken=True))
+    unstaged = update(stack, resource_props(kms_key, RotationId="1", ReturnAccessToken=True))
 
     assert unstaged.data["NextAccessToken"] == unstaged.data["AccessToken"] == token_at(aws, arn)
     again = redeliver(unstaged, invoke, listener)
@@ -98,19 +94,19 @@ def test_after_unstaging_next_access_token_is_the_current_token_and_a_redelivery
 def test_switching_from_a_staged_generated_token_to_a_supplied_one_reports_nothing_pending(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True))
-    update(stack, props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
+    stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True))
+    update(stack, resource_props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
 
-    switched = update(stack, props(kms_key, AccessToken=T1, ReturnAccessToken=True))
+    switched = update(stack, resource_props(kms_key, AccessToken=T1, ReturnAccessToken=True))
 
     assert switched.data["AccessToken"] == switched.data["NextAccessToken"] == T1
 
 
 def test_a_rolled_back_staging_reports_nothing_pending(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
 
     _, rollback = stack.update_stack(
-        {"Token": props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True)}, fail_later=True
+        {"Token": resource_props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True)}, fail_later=True
     )
 
     assert rollback[0].ok, rollback[0].reason
@@ -121,24 +117,26 @@ def test_a_rolled_back_staging_reports_nothing_pending(stack: Stack, aws: Aws, k
 
 
 def test_a_rolled_back_re_staging_restages_the_token_announced_first(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
-    announced = update(stack, props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
+    announced = update(stack, resource_props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
 
     _, rollback = stack.update_stack(
-        {"Token": props(kms_key, RotationId="1", NextRotationId="3", ReturnAccessToken=True)}, fail_later=True
+        {"Token": resource_props(kms_key, RotationId="1", NextRotationId="3", ReturnAccessToken=True)}, fail_later=True
     )
 
     assert rollback[0].data["NextAccessToken"] == announced.data["NextAccessToken"]
     assert token_at(aws, arn, "AWSPENDING") == announced.data["NextAccessToken"]
-    promoted = update(stack, props(kms_key, RotationId="2", ReturnAccessToken=True))
+    promoted = update(stack, resource_props(kms_key, RotationId="2", ReturnAccessToken=True))
     assert promoted.data["AccessToken"] == announced.data["NextAccessToken"]
 
 
 def test_a_rolled_back_un_staging_restages_the_token_announced_first(stack: Stack, aws: Aws, kms_key: str) -> None:
-    stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True))
-    announced = update(stack, props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
+    stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True))
+    announced = update(stack, resource_props(kms_key, RotationId="1", NextRotationId="2", ReturnAccessToken=True))
 
-    _, rollback = stack.update_stack({"Token": props(kms_key, RotationId="1", ReturnAccessToken=True)}, fail_later=True)
+    _, rollback = stack.update_stack(
+        {"Token": resource_props(kms_key, RotationId="1", ReturnAccessToken=True)}, fail_later=True
+    )
 
     assert rollback[0].ok, rollback[0].reason
     assert rollback[0].data["NextAccessToken"] == announced.data["NextAccessToken"]
@@ -150,9 +148,9 @@ def test_a_rolled_back_un_staging_restages_the_token_announced_first(stack: Stac
 def test_a_redelivered_supplied_promotion_writes_nothing_and_answers_the_same(
     stack: Stack, kms_key: str, invoke: Any, listener: ResponseListener, proxy_calls: FaultProxy
 ) -> None:
-    stack.create("Token", props(kms_key, AccessToken=T1, ReturnAccessToken=True))
-    update(stack, props(kms_key, AccessToken=T1, NextAccessToken=T2, ReturnAccessToken=True))
-    promoted = update(stack, props(kms_key, AccessToken=T2, ReturnAccessToken=True))
+    stack.create("Token", resource_props(kms_key, AccessToken=T1, ReturnAccessToken=True))
+    update(stack, resource_props(kms_key, AccessToken=T1, NextAccessToken=T2, ReturnAccessToken=True))
+    promoted = update(stack, resource_props(kms_key, AccessToken=T2, ReturnAccessToken=True))
     proxy_calls.clear()
 
     again = redeliver(promoted, invoke, listener)
@@ -170,7 +168,7 @@ def test_a_redelivered_supplied_promotion_writes_nothing_and_answers_the_same(
 def test_delete_of_an_id_that_names_no_secret_of_ours_succeeds_without_a_call(
     physical_id: str, stack: Stack, kms_key: str, proxy_calls: FaultProxy
 ) -> None:
-    deleted = stack.send("Delete", "Token", props(kms_key), physical_id=physical_id)
+    deleted = stack.send("Delete", "Token", resource_props(kms_key), physical_id=physical_id)
 
     assert deleted.ok, deleted.reason
     assert deleted.physical_id == physical_id
@@ -182,7 +180,7 @@ def test_delete_of_a_secret_arn_outside_the_prefix_is_still_refused(
 ) -> None:
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:team-b/origin-token-AbCdEf"
 
-    deleted = stack.send("Delete", "Token", props(kms_key), physical_id=arn)
+    deleted = stack.send("Delete", "Token", resource_props(kms_key), physical_id=arn)
 
     assert deleted.status == "FAILED"
     assert "outside the provider's SecretNamePrefix" in deleted.reason
@@ -197,7 +195,7 @@ def test_a_re_pointed_alias_under_an_unrecorded_current_is_a_key_change(
     writer: str, stack: Stack, aws: Aws, kms_key: str, proxy_calls: FaultProxy
 ) -> None:
     aws.kms.create_alias(AliasName="alias/compose-origin", TargetKeyId=kms_key)
-    properties = props("alias/compose-origin", Description="origin token")
+    properties = resource_props("alias/compose-origin", Description="origin token")
     arn = stack.create("Token", properties).physical_id
     token = token_at(aws, arn)
     if writer == "release 1.0":
@@ -235,7 +233,7 @@ def test_the_copy_that_loses_the_write_race_answers_as_its_twin(
     The twin here is played at the HTTP level: just before this copy's PutSecretValue reaches
     Secrets Manager, the twin's write of the same VersionId (another generated token) lands, so
     this copy gets ResourceExistsException, as it would from AWS."""
-    arn = stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
     twin_token = "twin-generated-token-000000000001"
     raced: list[str] = []
 
@@ -252,7 +250,7 @@ def test_the_copy_that_loses_the_write_race_answers_as_its_twin(
 
     proxy_calls.add_rule(twin_first)
 
-    rotated = update(stack, props(kms_key, RotationId="2", ReturnAccessToken=True))
+    rotated = update(stack, resource_props(kms_key, RotationId="2", ReturnAccessToken=True))
 
     assert raced, "the race was played"
     assert rotated.data["AccessToken"] == twin_token == token_at(aws, arn)
@@ -265,18 +263,18 @@ def test_the_copy_that_loses_the_write_race_answers_as_its_twin(
 def test_changing_token_format_or_length_keeps_the_token_until_the_next_rotation(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: FaultProxy
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="1")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     token = token_at(aws, arn)
     proxy_calls.clear()
 
-    update(stack, props(kms_key, RotationId="1", TokenLength=64))
-    update(stack, props(kms_key, RotationId="1", TokenFormat="Uuid"))
+    update(stack, resource_props(kms_key, RotationId="1", TokenLength=64))
+    update(stack, resource_props(kms_key, RotationId="1", TokenFormat="Uuid"))
 
     assert token_at(aws, arn) == token
     assert "PutSecretValue" not in proxy_calls.recorder.calls
-    update(stack, props(kms_key, RotationId="1", TokenFormat="Uuid", NextRotationId="2"))
+    update(stack, resource_props(kms_key, RotationId="1", TokenFormat="Uuid", NextRotationId="2"))
     staged = token_at(aws, arn, "AWSPENDING")
-    update(stack, props(kms_key, RotationId="2", TokenFormat="Uuid"))
+    update(stack, resource_props(kms_key, RotationId="2", TokenFormat="Uuid"))
     assert token_at(aws, arn) == staged
     assert str(uuid.UUID(staged)) == staged, "the new format applies from the next generated token"
 
@@ -297,8 +295,8 @@ def test_the_copy_that_loses_a_label_move_race_answers_as_its_twin(
     """UpdateSecretVersionStage refuses a RemoveFromVersionId that no longer holds the label
     (InvalidParameterException), which is what the slower of two copies gets after its twin
     moved the label: it observes again and finds nothing left to do."""
-    arn = stack.create("Token", props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
-    update(stack, props(kms_key, RotationId="1", ReturnAccessToken=True, **staged))
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1", ReturnAccessToken=True)).physical_id
+    update(stack, resource_props(kms_key, RotationId="1", ReturnAccessToken=True, **staged))
     raced: list[str] = []
 
     def twin_first(operation: str, body: bytes) -> Fault | None:
@@ -309,7 +307,7 @@ def test_the_copy_that_loses_a_label_move_race_answers_as_its_twin(
 
     proxy_calls.add_rule(twin_first)
 
-    moved = update(stack, props(kms_key, ReturnAccessToken=True, **({"RotationId": "1"} | then)))
+    moved = update(stack, resource_props(kms_key, ReturnAccessToken=True, **({"RotationId": "1"} | then)))
 
     assert raced, "the race was played"
     assert moved.data["AccessToken"] == token_at(aws, arn)
@@ -325,10 +323,10 @@ def test_a_reclaiming_create_that_dies_after_the_restore_and_tag_finishes_on_red
     and the redelivery was refused). A crash between the two calls is still that window."""
     named = {"SecretName": "mediatailor/compose/reclaimed"}
     first = cloud.new_stack("reclaiming")
-    first.create("Token", props(kms_key, AccessToken=T1, **named))
+    first.create("Token", resource_props(kms_key, AccessToken=T1, **named))
     first.delete_stack()
     again = cloud.new_stack("reclaiming")
-    event = again.event("Create", "Token", props(kms_key, AccessToken=T2, **named))
+    event = again.event("Create", "Token", resource_props(kms_key, AccessToken=T2, **named))
     seen: list[str] = []
 
     def crash_one_call_after_the_restore(operation: str, body: bytes) -> Fault | None:

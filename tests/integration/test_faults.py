@@ -14,16 +14,12 @@ from harness.cloudformation import Stack
 from harness.faults import Fault
 from harness.lambda_context import LambdaContext
 from tests.support.aws import Aws
+from tests.support.properties import resource_props
 
 if TYPE_CHECKING:
     from access_token_secret.adapter.handler import Timing
 
-KEY = "MyAccessTokenIdentifier"
 OPERATIONS = ("DescribeKey", "CreateSecret", "DescribeSecret", "PutSecretValue", "PutResourcePolicy", "DeleteSecret")
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
 
 
 def test_throttling_on_every_call_is_retried_and_the_lifecycle_still_succeeds(
@@ -33,8 +29,8 @@ def test_throttling_on_every_call_is_retried_and_the_lifecycle_still_succeeds(
     proxy_calls.inject(Fault("*", code="ServiceUnavailable", status=503, message="busy", times=1))
     proxy_calls.inject(Fault("*", code="TooManyRequestsException", status=429, message="slow down", times=1))
 
-    created = stack.create("Token", props(kms_key))
-    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="2")})
+    created = stack.create("Token", resource_props(kms_key))
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="2")})
     deleted = stack.delete("Token")
 
     assert (created.ok, updated[0].ok, deleted.ok) == (True, True, True)
@@ -55,7 +51,7 @@ def test_persistent_access_denied_fails_with_the_missing_permission(
         )
     )
 
-    response = stack.create("Token", props(kms_key))
+    response = stack.create("Token", resource_props(kms_key))
 
     assert response.status == "FAILED"
     assert response.reason.startswith("secretsmanager:CreateSecret was denied: give the provider's role")
@@ -67,7 +63,7 @@ def test_persistent_access_denied_fails_with_the_missing_permission(
 def test_a_persistent_server_error_names_the_operation(stack: Stack, kms_key: str, proxy_calls: Any) -> None:
     proxy_calls.inject(Fault("DescribeKey", code="InternalFailure", status=500, message="boom"))
 
-    response = stack.create("Token", props(kms_key))
+    response = stack.create("Token", resource_props(kms_key))
 
     assert response.status == "FAILED"
     assert "kms:DescribeKey" in response.reason
@@ -77,7 +73,7 @@ def test_a_persistent_server_error_names_the_operation(stack: Stack, kms_key: st
 def test_the_response_is_retried_after_a_server_error_and_sent_once(stack: Stack, kms_key: str, listener: Any) -> None:
     listener.store.fail_next.extend([500, 503])
 
-    response = stack.create("Token", props(kms_key))
+    response = stack.create("Token", resource_props(kms_key))
 
     assert response.ok
     assert response.count == 1
@@ -88,7 +84,7 @@ def test_a_refused_response_url_is_final_and_not_retried(
 ) -> None:
     """S3 answers 403 to an expired or altered pre-signed URL; retrying cannot help."""
     listener.store.fail_next.extend([403, 403, 403])
-    event = stack.event("Create", "Token", props(kms_key))
+    event = stack.event("Create", "Token", resource_props(kms_key))
     url = event["ResponseURL"]
     started = time.monotonic()
 
@@ -112,7 +108,7 @@ def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
     assert Timing() == TIMING, "this test keeps the production timing"
     assert DEADLINE_MARGIN_S >= 5
     proxy_calls.inject(Fault("CreateSecret", delay_s=11, times=1, code="RequestTimeout", status=500))
-    event = stack.event("Create", "Token", props(kms_key, ForceDeleteWithoutRecovery=True))
+    event = stack.event("Create", "Token", resource_props(kms_key, ForceDeleteWithoutRecovery=True))
 
     def run() -> None:
         lambda_handler(event, LambdaContext(timeout_s=12))
@@ -130,7 +126,9 @@ def test_a_hanging_aws_call_gets_a_failed_answer_well_before_the_deadline(
     physical_id = answer.body["PhysicalResourceId"]
     assert physical_id.startswith(f"mediatailor/{stack.name}/Token-")
     assert len(listener.responses_for(event["ResponseURL"])) == 1, "the late finish sends nothing more"
-    rollback = stack.send("Delete", "Token", props(kms_key, ForceDeleteWithoutRecovery=True), physical_id=physical_id)
+    rollback = stack.send(
+        "Delete", "Token", resource_props(kms_key, ForceDeleteWithoutRecovery=True), physical_id=physical_id
+    )
     assert rollback.ok
     assert aws.secret_names() == []
 
@@ -140,15 +138,15 @@ def test_an_update_that_runs_out_of_time_keeps_the_events_physical_id(
 ) -> None:
     from access_token_secret.adapter.handler import lambda_handler
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key))
     hang_s = fast_timing.clients.read_timeout_s + 0.2
     proxy_calls.inject(Fault("DescribeSecret", delay_s=hang_s, times=1, code="RequestTimeout", status=500))
     event = stack.event(
         "Update",
         "Token",
-        props(kms_key, RotationId="2"),
+        resource_props(kms_key, RotationId="2"),
         physical_id=created.physical_id,
-        old_properties=props(kms_key),
+        old_properties=resource_props(kms_key),
     )
     url = event["ResponseURL"]
     deadline_s = fast_timing.deadline_margin_s + 1  # the answer comes 1 s in, the hang ends later
@@ -171,7 +169,7 @@ def test_a_policy_rejected_once_as_malformed_is_put_again(
         Fault("PutResourcePolicy", code="MalformedPolicyDocumentException", message="unsupported principal", times=1)
     )
 
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key))
 
     assert created.ok, created.reason
     assert proxy_calls.recorder.count()["PutResourcePolicy"] == 2

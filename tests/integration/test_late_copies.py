@@ -21,20 +21,16 @@ from access_token_secret.plan.record import APPLIED_TAG
 from harness.cloudformation import Stack
 from harness.faults import Fault, FaultProxy
 from harness.listener import ResponseListener, wall_clock
-from tests.integration.test_adoption import CONSENT, NAME, TOKEN, hand_made
-from tests.integration.test_adoption import props as adoption_props
 from tests.integration.test_compose import redeliver
+from tests.support.adoption import ADOPTING, CONSENT, NAME, TOKEN, hand_made
 from tests.support.aws import Aws
+from tests.support.golden import labels
+from tests.support.properties import KEY, resource_props
 from tests.support.record import record_of
 
-KEY = "K"
 WRITES = frozenset(
     {"CreateSecret", "PutSecretValue", "UpdateSecretVersionStage", "TagResource", "UntagResource", "DeleteSecret"}
 )
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
 
 
 @contextmanager
@@ -51,19 +47,15 @@ def token_at(aws: Aws, arn: str, stage: str) -> str:
     return aws.token(arn, KEY, VersionStage=stage)
 
 
-def labels(aws: Aws, arn: str) -> dict[str, list[str]]:
-    return {v: sorted(s) for v, s in aws.secret(arn)["VersionIdsToStages"].items() if s}
-
-
 def test_a_late_copy_of_an_earlier_rotation_leaves_the_newer_token_current(
     stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener, invoke: Any, proxy_calls: FaultProxy
 ) -> None:
     with signed_earlier(listener, 10):
-        arn = stack.create("Token", props(kms_key, RotationId="1")).physical_id
+        arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     with signed_earlier(listener, 2):
-        earlier = stack.update("Token", props(kms_key, RotationId="2"))
-    stack.resources["Token"].properties = props(kms_key, RotationId="2")
-    newer = stack.update("Token", props(kms_key, RotationId="3"))
+        earlier = stack.update("Token", resource_props(kms_key, RotationId="2"))
+    stack.resources["Token"].properties = resource_props(kms_key, RotationId="2")
+    newer = stack.update("Token", resource_props(kms_key, RotationId="3"))
     assert earlier.ok
     assert newer.ok
     token_3, before = token_at(aws, arn, "AWSCURRENT"), labels(aws, arn)
@@ -85,14 +77,14 @@ def test_a_late_copy_of_an_earlier_staging_leaves_the_promotion_alone(
     stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener, invoke: Any
 ) -> None:
     with signed_earlier(listener, 10):
-        arn = stack.create("Token", props(kms_key, RotationId="1")).physical_id
+        arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     with signed_earlier(listener, 3):
-        staged = stack.update("Token", props(kms_key, RotationId="1", NextRotationId="2"))
-    stack.resources["Token"].properties = props(kms_key, RotationId="1", NextRotationId="2")
+        staged = stack.update("Token", resource_props(kms_key, RotationId="1", NextRotationId="2"))
+    stack.resources["Token"].properties = resource_props(kms_key, RotationId="1", NextRotationId="2")
     with signed_earlier(listener, 1):
-        promoted = stack.update("Token", props(kms_key, RotationId="2"))
-    stack.resources["Token"].properties = props(kms_key, RotationId="2")
-    unstaged = stack.update("Token", props(kms_key, RotationId="2", Description="after"))
+        promoted = stack.update("Token", resource_props(kms_key, RotationId="2"))
+    stack.resources["Token"].properties = resource_props(kms_key, RotationId="2")
+    unstaged = stack.update("Token", resource_props(kms_key, RotationId="2", Description="after"))
     assert staged.ok
     assert promoted.ok
     assert unstaged.ok
@@ -109,18 +101,18 @@ def test_an_operation_signed_in_the_same_second_counts_as_newer(
     stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener
 ) -> None:
     """A rollback may be signed in the second of the operation it undoes."""
-    arn = stack.create("Token", props(kms_key, RotationId="1")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     first = token_at(aws, arn, "AWSCURRENT")
     moment = wall_clock()
     listener.clock = lambda: moment
     try:
-        rotated = stack.update("Token", props(kms_key, RotationId="2"))
+        rotated = stack.update("Token", resource_props(kms_key, RotationId="2"))
         rollback = stack.send(
             "Update",
             "Token",
-            props(kms_key, RotationId="1"),
+            resource_props(kms_key, RotationId="1"),
             physical_id=arn,
-            old_properties=props(kms_key, RotationId="2"),
+            old_properties=resource_props(kms_key, RotationId="2"),
         )
     finally:
         listener.clock = wall_clock
@@ -134,8 +126,8 @@ def test_an_operation_signed_in_the_same_second_counts_as_newer(
 def test_a_fresh_duplicate_answers_the_same_and_writes_nothing_more(
     stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener, invoke: Any, proxy_calls: FaultProxy
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="1")).physical_id
-    rotated = stack.update("Token", props(kms_key, RotationId="2", ReturnAccessToken=True))
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
+    rotated = stack.update("Token", resource_props(kms_key, RotationId="2", ReturnAccessToken=True))
     proxy_calls.clear()
 
     again = redeliver(rotated, invoke, listener)
@@ -149,10 +141,10 @@ def test_a_fresh_duplicate_answers_the_same_and_writes_nothing_more(
 def test_a_late_delete_signed_before_the_last_update_deletes_nothing(
     stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="1")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     with signed_earlier(listener, 2):
-        event = stack.event("Delete", "Token", props(kms_key, RotationId="1"), physical_id=arn)
-    rotated = stack.update("Token", props(kms_key, RotationId="2"))
+        event = stack.event("Delete", "Token", resource_props(kms_key, RotationId="1"), physical_id=arn)
+    rotated = stack.update("Token", resource_props(kms_key, RotationId="2"))
     assert rotated.ok
 
     late = stack.cloud.deliver(event, "Delete", "Token", stack.log)
@@ -166,7 +158,7 @@ def test_without_a_signing_time_nothing_is_checked_or_recorded(
     stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener
 ) -> None:
     """``sam local`` sends a hand-made URL: no X-Amz-Date."""
-    event = stack.event("Create", "Token", props(kms_key))
+    event = stack.event("Create", "Token", resource_props(kms_key))
     event["ResponseURL"] = event["ResponseURL"].split("?")[0]
 
     created = stack.cloud.deliver(event, "Create", "Token", stack.log)
@@ -180,8 +172,8 @@ def test_a_full_set_of_user_tags_leaves_no_room_for_the_record_and_still_works(
 ) -> None:
     tags = [{"Key": f"t{n:02}", "Value": "v"} for n in range(48)]
 
-    created = stack.create("Token", props(kms_key, Tags=tags))
-    rotated = stack.update("Token", props(kms_key, Tags=tags, RotationId="2"))
+    created = stack.create("Token", resource_props(kms_key, Tags=tags))
+    rotated = stack.update("Token", resource_props(kms_key, Tags=tags, RotationId="2"))
 
     assert created.ok
     assert rotated.ok, rotated.reason
@@ -205,11 +197,11 @@ def test_a_create_reuses_its_earlier_token_only_in_the_shape_it_asks_for(
 ) -> None:
     """After a timed-out Create whose rollback Delete named no secret, the stack creates the
     resource again and lands on the secret the first Create made (its name is the same)."""
-    first = stack.create("Token", props(kms_key))
+    first = stack.create("Token", resource_props(kms_key))
     earlier = token_at(aws, first.physical_id, "AWSCURRENT")
     stack.resources.pop("Token")  # CloudFormation never learnt of it
 
-    again = stack.create("Token", props(kms_key, **shape))
+    again = stack.create("Token", resource_props(kms_key, **shape))
 
     assert again.ok, again.reason
     assert again.physical_id == first.physical_id
@@ -223,10 +215,10 @@ def test_a_create_reuses_its_earlier_token_only_in_the_shape_it_asks_for(
 
 
 def test_an_update_keeps_the_token_whatever_its_shape(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key)).physical_id
+    arn = stack.create("Token", resource_props(kms_key)).physical_id
     token = token_at(aws, arn, "AWSCURRENT")
 
-    changed = stack.update("Token", props(kms_key, TokenLength=64))
+    changed = stack.update("Token", resource_props(kms_key, TokenLength=64))
 
     assert changed.ok
     assert token_at(aws, arn, "AWSCURRENT") == token
@@ -241,7 +233,7 @@ def test_two_copies_of_one_adoption_both_answer_as_one_adoption_did(
 ) -> None:
     """The twin runs to its end just before this copy's ``before`` call reaches AWS."""
     arn = hand_made(aws, kms_key, tags={CONSENT: stack.name})
-    event = stack.event("Create", "Token", adoption_props(kms_key))
+    event = stack.event("Create", "Token", resource_props(kms_key, **ADOPTING))
     played: list[str] = []
 
     def twin_first(operation: str, body: bytes) -> Fault | None:
@@ -261,6 +253,6 @@ def test_two_copies_of_one_adoption_both_answer_as_one_adoption_did(
     assert answers[0]["PhysicalResourceId"] == answers[1]["PhysicalResourceId"] == arn
     assert answers[0]["Data"] == answers[1]["Data"]
     assert first.ok
-    assert aws.token(arn, "MyAccessTokenIdentifier") == TOKEN
+    assert aws.token(arn, KEY) == TOKEN
     assert CONSENT not in aws.tags(arn)
     assert aws.secret_names() == [NAME]

@@ -14,20 +14,16 @@ from access_token_secret.version import VERSION
 from harness.account import make_arn
 from harness.cloudformation import Stack
 from tests.support.aws import Aws
+from tests.support.properties import KEY, resource_props
 from tests.support.record import record_of
 
-KEY = "MyAccessTokenIdentifier"
 SUPPLIED = "s3cret-Origin-Token-0001"
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
 
 
 def test_create_stores_a_generated_token_under_the_key_arn_with_the_documented_policy(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    response = stack.create("Token", props(kms_key, HeaderName="X-Origin-Token", Description="origin token"))
+    response = stack.create("Token", resource_props(kms_key, HeaderName="X-Origin-Token", Description="origin token"))
 
     assert response.ok, response.reason
     arn = response.physical_id
@@ -70,7 +66,7 @@ def test_create_stores_a_generated_token_under_the_key_arn_with_the_documented_p
 
 def test_create_takes_four_aws_calls(stack: Stack, kms_key: str, proxy_calls: Any) -> None:
     """The name is described before anything is decided (1.2 tried CreateSecret first: 3 calls)."""
-    response = stack.create("Token", props(kms_key))
+    response = stack.create("Token", resource_props(kms_key))
 
     assert response.ok
     assert proxy_calls.recorder.count() == {
@@ -84,7 +80,7 @@ def test_create_takes_four_aws_calls(stack: Stack, kms_key: str, proxy_calls: An
 def test_an_alias_is_resolved_and_stored_as_the_key_arn(stack: Stack, aws: Aws, kms_key: str) -> None:
     aws.kms.create_alias(AliasName="alias/mediatailor-token", TargetKeyId=kms_key)
 
-    response = stack.create("Token", props("alias/mediatailor-token"))
+    response = stack.create("Token", resource_props("alias/mediatailor-token"))
 
     assert response.ok, response.reason
     assert aws.secret(response.physical_id)["KmsKeyId"] == kms_key
@@ -92,7 +88,7 @@ def test_an_alias_is_resolved_and_stored_as_the_key_arn(stack: Stack, aws: Aws, 
 
 
 def test_a_supplied_token_is_stored_and_not_returned(stack: Stack, aws: Aws, kms_key: str) -> None:
-    response = stack.create("Token", props(kms_key, AccessToken=SUPPLIED))
+    response = stack.create("Token", resource_props(kms_key, AccessToken=SUPPLIED))
 
     assert response.ok
     assert aws.token(response.physical_id, KEY) == SUPPLIED
@@ -101,7 +97,7 @@ def test_a_supplied_token_is_stored_and_not_returned(stack: Stack, aws: Aws, kms
 
 
 def test_return_access_token_returns_it_under_no_echo(stack: Stack, aws: Aws, kms_key: str) -> None:
-    response = stack.create("Token", props(kms_key, ReturnAccessToken=True, TokenFormat="Uuid"))
+    response = stack.create("Token", resource_props(kms_key, ReturnAccessToken=True, TokenFormat="Uuid"))
 
     assert response.ok
     stored = aws.token(response.physical_id, KEY)
@@ -113,7 +109,7 @@ def test_return_access_token_returns_it_under_no_echo(stack: Stack, aws: Aws, km
 def test_a_redelivered_create_yields_one_secret_and_the_same_answer(
     stack: Stack, aws: Aws, kms_key: str, invoke: Any, listener: Any
 ) -> None:
-    first = stack.create("Token", props(kms_key))
+    first = stack.create("Token", resource_props(kms_key))
     token = aws.token(first.physical_id, KEY)
 
     invoke(first.event)  # Lambda retries an asynchronous invocation with the same event
@@ -131,10 +127,10 @@ def test_changing_the_supplied_token_updates_in_place_in_six_calls(
     """A supplied token is never fingerprinted, so AWSCURRENT is read once to tell a first
     delivery from one whose twin already wrote or promoted the token (1.1 made 4 calls and
     wrote a second version on a redelivered promotion); the record of the update is the sixth."""
-    created = stack.create("Token", props(kms_key, AccessToken=SUPPLIED))
+    created = stack.create("Token", resource_props(kms_key, AccessToken=SUPPLIED))
     proxy_calls.clear()
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, AccessToken="another-Token-0002")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, AccessToken="another-Token-0002")})
 
     assert updated[0].ok
     assert updated[0].physical_id == created.physical_id
@@ -153,11 +149,11 @@ def test_changing_the_supplied_token_updates_in_place_in_six_calls(
 def test_an_update_that_changes_nothing_writes_nothing_in_four_calls(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
-    created = stack.create("Token", props(kms_key, AccessToken=SUPPLIED, HeaderName="X-A"))
+    created = stack.create("Token", resource_props(kms_key, AccessToken=SUPPLIED, HeaderName="X-A"))
     version = created.data["VersionId"]
     proxy_calls.clear()
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, AccessToken=SUPPLIED, HeaderName="X-B")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, AccessToken=SUPPLIED, HeaderName="X-B")})
 
     assert updated[0].ok
     assert updated[0].data["VersionId"] == version
@@ -172,10 +168,10 @@ def test_an_update_that_changes_nothing_writes_nothing_in_four_calls(
 
 
 def test_a_new_rotation_id_generates_a_new_token_in_place(stack: Stack, aws: Aws, kms_key: str) -> None:
-    created = stack.create("Token", props(kms_key, TokenLength=64))
+    created = stack.create("Token", resource_props(kms_key, TokenLength=64))
     before = aws.token(created.physical_id, KEY)
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, TokenLength=64, RotationId="2026-12")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, TokenLength=64, RotationId="2026-12")})
 
     after = aws.token(created.physical_id, KEY)
     assert updated[0].ok
@@ -185,7 +181,7 @@ def test_a_new_rotation_id_generates_a_new_token_in_place(stack: Stack, aws: Aws
 
 
 def test_a_new_secret_string_key_keeps_the_token(stack: Stack, aws: Aws, kms_key: str) -> None:
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key))
     token = aws.token(created.physical_id, KEY)
 
     updated, _ = stack.update_stack({"Token": {"KmsKeyId": kms_key, "SecretStringKey": "OtherKey"}})
@@ -196,10 +192,12 @@ def test_a_new_secret_string_key_keeps_the_token(stack: Stack, aws: Aws, kms_key
 
 
 def test_description_and_tags_follow_the_template(stack: Stack, aws: Aws, kms_key: str) -> None:
-    created = stack.create("Token", props(kms_key, Description="one", Tags=[{"Key": "team", "Value": "video"}]))
+    created = stack.create(
+        "Token", resource_props(kms_key, Description="one", Tags=[{"Key": "team", "Value": "video"}])
+    )
 
     updated, _ = stack.update_stack(
-        {"Token": props(kms_key, Description="two", Tags=[{"Key": "cost-center", "Value": "42"}])}
+        {"Token": resource_props(kms_key, Description="two", Tags=[{"Key": "cost-center", "Value": "42"}])}
     )
 
     assert updated[0].ok
@@ -213,10 +211,10 @@ def test_description_and_tags_follow_the_template(stack: Stack, aws: Aws, kms_ke
 def test_a_new_secret_name_replaces_the_secret_and_keeps_a_generated_token(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    created = stack.create("Token", props(kms_key, SecretName="mediatailor/origin-a"))
+    created = stack.create("Token", resource_props(kms_key, SecretName="mediatailor/origin-a"))
     token = aws.token(created.physical_id, KEY)
 
-    updated, cleanup = stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/origin-b")})
+    updated, cleanup = stack.update_stack({"Token": resource_props(kms_key, SecretName="mediatailor/origin-b")})
 
     assert updated[0].ok, updated[0].reason
     new_arn = updated[0].physical_id
@@ -229,7 +227,7 @@ def test_a_new_secret_name_replaces_the_secret_and_keeps_a_generated_token(
 
 
 def test_delete_schedules_deletion_with_the_recovery_window(stack: Stack, aws: Aws, kms_key: str) -> None:
-    created = stack.create("Token", props(kms_key, RecoveryWindowInDays=10))
+    created = stack.create("Token", resource_props(kms_key, RecoveryWindowInDays=10))
 
     deleted = stack.delete("Token")
 
@@ -240,7 +238,7 @@ def test_delete_schedules_deletion_with_the_recovery_window(stack: Stack, aws: A
 
 
 def test_force_delete_removes_the_secret_at_once(stack: Stack, aws: Aws, kms_key: str) -> None:
-    stack.create("Token", props(kms_key, ForceDeleteWithoutRecovery=True))
+    stack.create("Token", resource_props(kms_key, ForceDeleteWithoutRecovery=True))
 
     deleted = stack.delete("Token")
 
@@ -249,7 +247,7 @@ def test_force_delete_removes_the_secret_at_once(stack: Stack, aws: Aws, kms_key
 
 
 def test_deleting_a_secret_that_is_already_gone_succeeds(stack: Stack, aws: Aws, kms_key: str) -> None:
-    created = stack.create("Token", props(kms_key))
+    created = stack.create("Token", resource_props(kms_key))
     aws.secretsmanager.delete_secret(SecretId=created.physical_id, ForceDeleteWithoutRecovery=True)
 
     assert stack.delete("Token").ok
@@ -259,7 +257,11 @@ def test_invalid_properties_fail_with_a_reason_and_create_nothing(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
     responses = stack.create_stack(
-        {"Token": props(kms_key, HeaderName="x-amz-token", TokenLength="9000", Colour="blue", AccessToken="short")}
+        {
+            "Token": resource_props(
+                kms_key, HeaderName="x-amz-token", TokenLength="9000", Colour="blue", AccessToken="short"
+            )
+        }
     )
 
     created = responses[0]
@@ -281,7 +283,7 @@ def test_a_foreign_secret_with_the_same_name_is_never_touched(stack: Stack, aws:
         Name="mediatailor/taken", SecretString='{"k":"foreign-value-123"}', Tags=[{"Key": "owner", "Value": "ops"}]
     )["ARN"]
 
-    responses = stack.create_stack({"Token": props(kms_key, SecretName="mediatailor/taken")})
+    responses = stack.create_stack({"Token": resource_props(kms_key, SecretName="mediatailor/taken")})
 
     assert responses[0].status == "FAILED"
     assert "already exists and is not managed by this resource" in responses[0].reason
@@ -292,7 +294,7 @@ def test_a_foreign_secret_with_the_same_name_is_never_touched(stack: Stack, aws:
 
 
 def test_a_name_outside_the_provider_prefix_is_refused(stack: Stack, kms_key: str) -> None:
-    response = stack.create("Token", props(kms_key, SecretName="prod/database-password"))
+    response = stack.create("Token", resource_props(kms_key, SecretName="prod/database-password"))
 
     assert response.status == "FAILED"
     assert "SecretName must start with the provider's prefix 'mediatailor/'" in response.reason
@@ -304,7 +306,9 @@ def test_unusable_keys_are_refused_with_the_reason(stack: Stack, aws: Aws) -> No
     missing = make_arn("kms", f"key/{uuid.uuid4()}")
     asymmetric = aws.kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
 
-    reasons = [stack.create(f"T{i}", props(key)).reason for i, key in enumerate([disabled, missing, asymmetric])]
+    reasons = [
+        stack.create(f"T{i}", resource_props(key)).reason for i, key in enumerate([disabled, missing, asymmetric])
+    ]
 
     assert "KMS key is Disabled" in reasons[0]
     assert "KmsKeyId was not found" in reasons[1]
@@ -313,7 +317,7 @@ def test_unusable_keys_are_refused_with_the_reason(stack: Stack, aws: Aws) -> No
 
 
 def test_an_update_repairs_policy_description_and_tags_changed_by_hand(stack: Stack, aws: Aws, kms_key: str) -> None:
-    desired = props(kms_key, Description="managed", Tags=[{"Key": "team", "Value": "video"}])
+    desired = resource_props(kms_key, Description="managed", Tags=[{"Key": "team", "Value": "video"}])
     arn = stack.create("Token", desired).physical_id
     aws.secretsmanager.put_resource_policy(
         SecretId=arn,
@@ -351,20 +355,20 @@ def test_an_update_repairs_policy_description_and_tags_changed_by_hand(stack: St
 
 
 def test_a_value_overwritten_by_hand_is_restored_on_update(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, AccessToken=SUPPLIED)).physical_id
+    arn = stack.create("Token", resource_props(kms_key, AccessToken=SUPPLIED)).physical_id
     aws.secretsmanager.put_secret_value(SecretId=arn, SecretString='{"x":"hand-made-value"}')
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, AccessToken=SUPPLIED, Description="d")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, AccessToken=SUPPLIED, Description="d")})
 
     assert updated[0].ok
     assert aws.token(arn, KEY) == SUPPLIED
 
 
 def test_an_update_recreates_a_secret_deleted_by_hand(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, AccessToken=SUPPLIED)).physical_id
+    arn = stack.create("Token", resource_props(kms_key, AccessToken=SUPPLIED)).physical_id
     aws.secretsmanager.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
 
-    updated, cleanup = stack.update_stack({"Token": props(kms_key, AccessToken=SUPPLIED, Description="again")})
+    updated, cleanup = stack.update_stack({"Token": resource_props(kms_key, AccessToken=SUPPLIED, Description="again")})
 
     assert updated[0].ok, updated[0].reason
     assert updated[0].physical_id != arn
@@ -404,8 +408,8 @@ def test_the_sample_events_drive_the_handler_through_create_update_and_delete(
 def test_each_request_emits_one_outcome_metric(stack: Stack, kms_key: str, capfd: Any) -> None:
     capfd.readouterr()
 
-    stack.create("Token", props(kms_key))
-    stack.create("Broken", props(kms_key, HeaderName="x-amz-bad"))
+    stack.create("Token", resource_props(kms_key))
+    stack.create("Broken", resource_props(kms_key, HeaderName="x-amz-bad"))
     stack.delete("Token")
 
     lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith('{"_aws"')]
@@ -414,20 +418,33 @@ def test_each_request_emits_one_outcome_metric(stack: Stack, kms_key: str, capfd
     assert all(m["_aws"]["CloudWatchMetrics"][0]["Namespace"] for m in lines)
 
 
-def test_a_key_change_with_a_generated_name_takes_six_aws_calls_and_its_cleanup_two(
+def test_a_key_change_with_a_generated_name_takes_seven_aws_calls_and_its_cleanup_three(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
     """DescribeKey; DescribeSecret of the current secret and of the new name; GetSecretValue to
-    carry the generated token over; CreateSecret under the new key; PutResourcePolicy."""
-    stack.create("Token", props(kms_key))
+    carry the generated token over; the record on the secret left behind (TagResource);
+    CreateSecret under the new key (with the record among its tags); PutResourcePolicy. The
+    cleanup Delete records itself before DeleteSecret."""
+    created = stack.create("Token", resource_props(kms_key))
     proxy_calls.clear()
 
-    updated, cleanup = stack.update_stack({"Token": props(aws.new_key())})
-    update_calls = proxy_calls.recorder.calls[: len(proxy_calls.recorder.calls) - 2]
+    updated, cleanup = stack.update_stack({"Token": resource_props(aws.new_key())})
+    update_calls = proxy_calls.recorder.calls[: len(proxy_calls.recorder.calls) - 3]
 
     assert updated[0].ok
     assert sorted(update_calls) == sorted(
-        ["DescribeKey", "DescribeSecret", "DescribeSecret", "GetSecretValue", "CreateSecret", "PutResourcePolicy"]
+        [
+            "DescribeKey",
+            "DescribeSecret",
+            "DescribeSecret",
+            "GetSecretValue",
+            "TagResource",
+            "CreateSecret",
+            "PutResourcePolicy",
+        ]
     )
     assert [c.ok for c in cleanup] == [True]
-    assert proxy_calls.recorder.calls[-2:] == ["DescribeSecret", "DeleteSecret"]
+    assert proxy_calls.recorder.calls[-3:] == ["DescribeSecret", "TagResource", "DeleteSecret"]
+    left = aws.tags(created.physical_id)
+    assert left["mediatailor-access-token-secret:applied"] == record_of(updated[0])
+    assert left["mediatailor-access-token-secret:deleted"] == record_of(cleanup[0])

@@ -11,19 +11,13 @@ own, exactly the state of a managed rotation in flight.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from harness.cloudformation import Stack
 from tests.integration.conftest import Aws
+from tests.support.properties import KEY, resource_props
 
-KEY = "MyAccessTokenIdentifier"
 ROTATION_FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:rotate-origin-token"
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, "RotationId": "1", **extra}
 
 
 def start_managed_rotation(aws: Aws, arn: str) -> str:
@@ -40,11 +34,11 @@ def start_managed_rotation(aws: Aws, arn: str) -> str:
 def test_staging_is_refused_while_rotation_is_configured_and_nothing_changes(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    arn = stack.create("Token", props(kms_key)).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     in_flight = start_managed_rotation(aws, arn)
     before = aws.secret(arn)["VersionIdsToStages"]
 
-    responses, rollback = stack.update_stack({"Token": props(kms_key, NextRotationId="2")})
+    responses, rollback = stack.update_stack({"Token": resource_props(kms_key, RotationId="1", NextRotationId="2")})
 
     assert responses[0].status == "FAILED"
     assert "rotation configured" in responses[0].reason
@@ -54,11 +48,11 @@ def test_staging_is_refused_while_rotation_is_configured_and_nothing_changes(
 
 
 def test_an_update_never_takes_awspending_off_a_version_it_did_not_write(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key)).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
     current = aws.token(arn, KEY)
     in_flight = start_managed_rotation(aws, arn)
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, Description="described")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="1", Description="described")})
 
     assert updated[0].ok, updated[0].reason
     assert "AWSPENDING" in aws.secret(arn)["VersionIdsToStages"][in_flight]

@@ -13,8 +13,8 @@ from harness.mediatailor import MediaTailor, SourceLocation, SourceLocationRejec
 from harness.origins import OriginServer
 from tests.support.aws import Aws
 from tests.support.example import trust_first_token
+from tests.support.properties import KEY
 
-KEY = "MyAccessTokenIdentifier"
 TOKEN = "origin-token-0001"
 
 

@@ -13,9 +13,9 @@ from harness.account import ACCOUNT
 from harness.example_stack import ExampleStack
 from harness.origins import OriginServer
 from tests.support.aws import Aws
-from tests.support.example import trust_first_token
+from tests.support.example import failures, trust_first_token
+from tests.support.properties import KEY
 
-KEY = "MyAccessTokenIdentifier"
 HEADER = "X-Origin-Token"
 LOCATION = "token-protected-origin"
 
@@ -27,10 +27,6 @@ def start(
     created = example.create(example.custom_properties(**props))
     assert created[0].ok, created[0].reason
     return created[0].physical_id
-
-
-def failures(example: ExampleStack) -> list[str]:
-    return [f"after {check.after}: {check.fetch}" for check in example.checks if not check.fetch.ok]
 
 
 def steps(example: ExampleStack) -> list[str]:

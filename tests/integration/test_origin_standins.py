@@ -25,9 +25,10 @@ from harness.origins import (
     OriginServer,
     UnsupportedStatementError,
     WafRuleGroup,
+    conditions_hold,
 )
-from tests.integration.conftest import failures
 from tests.support.aws import Aws
+from tests.support.example import failures
 
 TOKEN = "b7d1c2e3-0000-4000-8000-1234567890ab"
 
@@ -134,10 +135,40 @@ def test_a_statement_the_stand_in_cannot_evaluate_is_refused_loudly() -> None:
         header_rule({"RegexMatchStatement": {}})("/index.m3u8", {})
 
 
+# IAM conditions (the bucket policy, MediaPackage's endpoint policy) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "holds"),
+    [
+        pytest.param({"StringEquals": {"AWS:SourceArn": "arn:a"}}, True, id="keys-are-not-case-sensitive"),
+        pytest.param({"StringEquals": {"aws:SourceArn": "ARN:A"}}, False, id="string-values-are"),
+        pytest.param({"StringEquals": {"aws:SourceArn": ["arn:b", "arn:a"]}}, True, id="any-listed-value"),
+        pytest.param({"Bool": {"aws:SecureTransport": "True"}}, True, id="bool-values-are-not"),
+        pytest.param({"Bool": {"aws:SecureTransport": False}}, False, id="bool-false"),
+        pytest.param({"StringEquals": {"aws:SourceArn": "arn:a", "aws:SourceAccount": "1"}}, False, id="absent-key"),
+        pytest.param(
+            {"StringEquals": {"aws:SourceArn": "arn:a"}, "Bool": {"aws:SecureTransport": "false"}},
+            False,
+            id="every-operator-must-hold",
+        ),
+    ],
+)
+def test_iam_conditions_hold_as_iam_evaluates_them(condition: dict[str, Any], holds: bool) -> None:
+    context = {"aws:sourcearn": "arn:a", "aws:securetransport": "true"}
+
+    assert conditions_hold(condition, context) is holds
+
+
+def test_an_iam_condition_operator_the_stand_ins_do_not_know_is_refused_loudly() -> None:
+    with pytest.raises(UnsupportedStatementError):
+        conditions_hold({"StringLike": {"aws:SourceArn": "arn:*"}}, {"aws:sourcearn": "arn:a"})
+
+
 # MediaPackage --------------------------------------------------------------------------------
 
 
-def secret(aws: Aws, name: str, key: str, *values: str) -> str:
+def stored_secret(aws: Aws, name: str, key: str, *values: str) -> str:
     arn = str(aws.secretsmanager.create_secret(Name=name, SecretString=json.dumps({key: values[0]}))["ARN"])
     for value in values[1:]:
         aws.secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps({key: value}))
@@ -157,7 +188,7 @@ def read(arn: str) -> dict[str, Any]:
 def test_mediapackage_refuses_a_viewer_whose_cdn_adds_no_header(
     version: Any, aws: Aws, clock: SimulatedClock, origin_server: OriginServer
 ) -> None:
-    arn = secret(aws, f"mediatailor/mp-{version.json_key}", version.json_key, TOKEN)
+    arn = stored_secret(aws, f"mediatailor/mp-{version.json_key}", version.json_key, TOKEN)
     trust, policies = role(read(arn), service=version.service)
     mediapackage = MediaPackage(version, aws.secretsmanager, clock)
     mediapackage.configure(CdnAuthorization((arn,), trust, policies, endpoint_policy(CDN_AUTH), ENDPOINT))
@@ -205,7 +236,7 @@ def test_mediapackage_v2_decides_with_its_endpoint_policy(
 ) -> None:
     """MediaPackage v2 UG, "Configure MediaPackage CDN authorization setup", step 4: CDN
     authorization is enforced by the endpoint policy's condition; a public Allow serves anyone."""
-    arn = secret(aws, f"mediatailor/mp-policy-{without_header}-{with_header}", MEDIAPACKAGE_V2.json_key, TOKEN)
+    arn = stored_secret(aws, f"mediatailor/mp-policy-{without_header}-{with_header}", MEDIAPACKAGE_V2.json_key, TOKEN)
     trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
     mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
     mediapackage.configure(CdnAuthorization((arn,), trust, policies, policy, ENDPOINT))
@@ -220,7 +251,7 @@ def test_mediapackage_v2_decides_with_its_endpoint_policy(
 def test_an_endpoint_policy_condition_the_stand_in_cannot_evaluate_is_refused_loudly(
     aws: Aws, clock: SimulatedClock
 ) -> None:
-    arn = secret(aws, "mediatailor/mp-policy-ip", MEDIAPACKAGE_V2.json_key, TOKEN)
+    arn = stored_secret(aws, "mediatailor/mp-policy-ip", MEDIAPACKAGE_V2.json_key, TOKEN)
     trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
     policy = endpoint_policy({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}})
     mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
@@ -231,7 +262,7 @@ def test_an_endpoint_policy_condition_the_stand_in_cannot_evaluate_is_refused_lo
 
 
 def test_mediapackage_accepts_current_and_previous_but_never_pending(aws: Aws, clock: SimulatedClock) -> None:
-    arn = secret(aws, "mediatailor/mp-stages", "MediaPackageCDNIdentifier", "identifier-one", "identifier-two")
+    arn = stored_secret(aws, "mediatailor/mp-stages", "MediaPackageCDNIdentifier", "identifier-one", "identifier-two")
     aws.secretsmanager.put_secret_value(
         SecretId=arn,
         SecretString=json.dumps({"MediaPackageCDNIdentifier": "identifier-three"}),
@@ -247,7 +278,7 @@ def test_mediapackage_accepts_current_and_previous_but_never_pending(aws: Aws, c
 
 
 def test_mediapackage_serves_from_its_cache_until_the_cache_time_has_passed(aws: Aws, clock: SimulatedClock) -> None:
-    arn = secret(aws, "mediatailor/mp-cache", "MediaPackageV2CDNIdentifier", "identifier-one")
+    arn = stored_secret(aws, "mediatailor/mp-cache", "MediaPackageV2CDNIdentifier", "identifier-one")
     trust, policies = role(read(arn), service=MEDIAPACKAGE_V2.service)
     mediapackage = MediaPackage(MEDIAPACKAGE_V2, aws.secretsmanager, clock)
     mediapackage.configure(CdnAuthorization((arn,), trust, policies, endpoint_policy(CDN_AUTH), ENDPOINT))
@@ -277,7 +308,9 @@ def test_mediapackage_serves_from_its_cache_until_the_cache_time_has_passed(aws:
 def test_mediapackage_needs_its_role_to_read_the_secret(
     aws: Aws, clock: SimulatedClock, trust_service: str, statements: list[str], cause: str
 ) -> None:
-    arn = secret(aws, f"mediatailor/mp-role-{len(statements)}-{trust_service[:5]}", "MediaPackageCDNIdentifier", TOKEN)
+    arn = stored_secret(
+        aws, f"mediatailor/mp-role-{len(statements)}-{trust_service[:5]}", "MediaPackageCDNIdentifier", TOKEN
+    )
     documents = {"read": read(arn), "deny": {**read(arn), "Effect": "Deny"}}
     trust, policies = role(*(documents[s] for s in statements), service=trust_service)
     mediapackage = MediaPackage(MEDIAPACKAGE_V1, aws.secretsmanager, clock)

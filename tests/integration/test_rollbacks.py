@@ -7,18 +7,15 @@ from typing import Any
 from harness.cloudformation import CloudFormation, Stack
 from harness.faults import Fault
 from tests.support.aws import Aws
-
-KEY = "MyAccessTokenIdentifier"
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
+from tests.support.properties import KEY, resource_props
 
 
 def test_a_rolled_back_supplied_token_change_makes_the_old_token_current(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, AccessToken="first-token-001")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, AccessToken="first-token-001")).physical_id
 
-    updates, rollback = stack.update_stack({"Token": props(kms_key, AccessToken="second-token-02")}, fail_later=True)
+    updates, rollback = stack.update_stack(
+        {"Token": resource_props(kms_key, AccessToken="second-token-02")}, fail_later=True
+    )
 
     assert updates[0].ok
     assert [r.ok for r in rollback] == [True]
@@ -28,13 +25,13 @@ def test_a_rolled_back_supplied_token_change_makes_the_old_token_current(stack: 
 def test_a_rolled_back_rotation_makes_the_earlier_generated_token_current_again(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     first = aws.token(arn, KEY)
-    updates, _ = stack.update_stack({"Token": props(kms_key, RotationId="b")})
+    updates, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="b")})
     second = aws.token(arn, KEY)
     proxy_calls.clear()
 
-    updates, rollback = stack.update_stack({"Token": props(kms_key, RotationId="c")}, fail_later=True)
+    updates, rollback = stack.update_stack({"Token": resource_props(kms_key, RotationId="c")}, fail_later=True)
 
     assert updates[0].ok
     assert rollback[0].ok
@@ -46,10 +43,11 @@ def test_a_rolled_back_rotation_makes_the_earlier_generated_token_current_again(
 def test_a_rolled_back_replacement_adopts_the_old_secret_and_cleans_up_the_new_one(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    a = stack.create("Token", props(kms_key, SecretName="mediatailor/origin-a", AccessToken="token-for-a-001"))
+    a = stack.create("Token", resource_props(kms_key, SecretName="mediatailor/origin-a", AccessToken="token-for-a-001"))
 
     updates, rollback = stack.update_stack(
-        {"Token": props(kms_key, SecretName="mediatailor/origin-b", AccessToken="token-for-a-001")}, fail_later=True
+        {"Token": resource_props(kms_key, SecretName="mediatailor/origin-b", AccessToken="token-for-a-001")},
+        fail_later=True,
     )
 
     b_arn = updates[0].physical_id
@@ -65,9 +63,9 @@ def test_a_rolled_back_replacement_adopts_the_old_secret_and_cleans_up_the_new_o
 
 
 def test_an_update_that_fails_itself_is_rolled_back_to_the_same_state(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, AccessToken="keep-this-token")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, AccessToken="keep-this-token")).physical_id
 
-    updates, rollback = stack.update_stack({"Token": props(kms_key, AccessToken="bad", HeaderName="x-amz-no")})
+    updates, rollback = stack.update_stack({"Token": resource_props(kms_key, AccessToken="bad", HeaderName="x-amz-no")})
 
     assert updates[0].status == "FAILED"
     assert updates[0].physical_id == arn, "a failed Update keeps the event's PhysicalResourceId"
@@ -79,10 +77,10 @@ def test_a_key_change_is_a_new_secret_and_its_rollback_returns_to_the_first(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
     other = aws.new_key()
-    arn = stack.create("Token", props(kms_key)).physical_id
+    arn = stack.create("Token", resource_props(kms_key)).physical_id
     token = aws.token(arn, KEY)
 
-    updates, rollback = stack.update_stack({"Token": props(other)}, fail_later=True)
+    updates, rollback = stack.update_stack({"Token": resource_props(other)}, fail_later=True)
 
     assert updates[0].ok
     assert updates[0].physical_id != arn
@@ -100,13 +98,15 @@ def test_a_stack_recreated_with_the_same_secret_name_restores_its_secret(
 ) -> None:
     first = cloud.new_stack("media-live")
     arn = first.create(
-        "Token", props(kms_key, SecretName="mediatailor/live", AccessToken="live-token-0001")
+        "Token", resource_props(kms_key, SecretName="mediatailor/live", AccessToken="live-token-0001")
     ).physical_id
     first.delete_stack()
     assert "DeletedDate" in aws.secret(arn)
 
     second = cloud.new_stack("media-live")
-    created = second.create("Token", props(kms_key, SecretName="mediatailor/live", AccessToken="live-token-0002"))
+    created = second.create(
+        "Token", resource_props(kms_key, SecretName="mediatailor/live", AccessToken="live-token-0002")
+    )
 
     assert created.ok, created.reason
     assert created.physical_id == arn
@@ -119,10 +119,10 @@ def test_a_name_in_another_owners_recovery_window_fails_with_the_date(
     cloud: CloudFormation, aws: Aws, kms_key: str
 ) -> None:
     first = cloud.new_stack("media-one")
-    arn = first.create("Token", props(kms_key, SecretName="mediatailor/shared")).physical_id
+    arn = first.create("Token", resource_props(kms_key, SecretName="mediatailor/shared")).physical_id
     first.delete_stack()
 
-    other = cloud.new_stack("media-two").create("Token", props(kms_key, SecretName="mediatailor/shared"))
+    other = cloud.new_stack("media-two").create("Token", resource_props(kms_key, SecretName="mediatailor/shared"))
 
     assert other.status == "FAILED"
     assert "belongs to another owner and is scheduled for deletion on" in other.reason
@@ -138,7 +138,7 @@ def test_aws_wording_for_a_name_scheduled_for_deletion_is_handled_too(
     AWS answer is injected at the HTTP level; the provider must take the same path for both. The
     name is described first, so the race is played: it is free when described, scheduled when
     created."""
-    arn = stack.create("Token", props(kms_key, SecretName="mediatailor/aws-wording")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, SecretName="mediatailor/aws-wording")).physical_id
     stack.delete_stack()
     proxy_calls.inject(Fault("DescribeSecret", code="ResourceNotFoundException", message="not found", times=1))
     proxy_calls.inject(
@@ -150,7 +150,7 @@ def test_aws_wording_for_a_name_scheduled_for_deletion_is_handled_too(
         )
     )
 
-    again = cloud.new_stack(stack.name).create("Token", props(kms_key, SecretName="mediatailor/aws-wording"))
+    again = cloud.new_stack(stack.name).create("Token", resource_props(kms_key, SecretName="mediatailor/aws-wording"))
 
     assert again.ok, again.reason
     assert again.physical_id == arn
@@ -160,11 +160,11 @@ def test_aws_wording_for_a_name_scheduled_for_deletion_is_handled_too(
 def test_renaming_back_within_the_recovery_window_restores_the_first_secret(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    a = stack.create("Token", props(kms_key, SecretName="mediatailor/back-a")).physical_id
-    stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/back-b")})
+    a = stack.create("Token", resource_props(kms_key, SecretName="mediatailor/back-a")).physical_id
+    stack.update_stack({"Token": resource_props(kms_key, SecretName="mediatailor/back-b")})
     assert "DeletedDate" in aws.secret(a)
 
-    updates, cleanup = stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/back-a")})
+    updates, cleanup = stack.update_stack({"Token": resource_props(kms_key, SecretName="mediatailor/back-a")})
 
     assert updates[0].ok, updates[0].reason
     assert updates[0].physical_id == a
@@ -177,7 +177,7 @@ def test_a_create_failing_after_the_secret_exists_leaves_nothing_behind(
 ) -> None:
     proxy_calls.inject(Fault("PutResourcePolicy", code="AccessDeniedException", message="not allowed", times=1))
 
-    responses = stack.create_stack({"Token": props(kms_key, ForceDeleteWithoutRecovery=True)})
+    responses = stack.create_stack({"Token": resource_props(kms_key, ForceDeleteWithoutRecovery=True)})
 
     assert responses[0].status == "FAILED"
     assert responses[0].physical_id.startswith("arn:aws:secretsmanager:"), "FAILED carries the secret's ARN"
@@ -192,10 +192,10 @@ def test_a_failed_replacement_removes_the_secret_it_created(
 ) -> None:
     """CloudFormation keeps the old PhysicalResourceId after a failed Update and never asks to
     delete the new secret, so the provider removes it (through the recovery window)."""
-    a = stack.create("Token", props(kms_key, SecretName="mediatailor/keep-a")).physical_id
+    a = stack.create("Token", resource_props(kms_key, SecretName="mediatailor/keep-a")).physical_id
     proxy_calls.inject(Fault("PutResourcePolicy", code="AccessDeniedException", message="denied", times=1))
 
-    updates, rollback = stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/new-b")})
+    updates, rollback = stack.update_stack({"Token": resource_props(kms_key, SecretName="mediatailor/new-b")})
 
     assert updates[0].status == "FAILED"
     assert updates[0].physical_id == a
@@ -205,7 +205,7 @@ def test_a_failed_replacement_removes_the_secret_it_created(
     assert "DeletedDate" not in aws.secret(a)
     assert aws.secret_names(include_planned_deletion=False) == ["mediatailor/keep-a"]
 
-    retried, _ = stack.update_stack({"Token": props(kms_key, SecretName="mediatailor/new-b")})
+    retried, _ = stack.update_stack({"Token": resource_props(kms_key, SecretName="mediatailor/new-b")})
 
     assert retried[0].ok, retried[0].reason
     assert retried[0].physical_id == b["ARN"], "a retry restores the secret it made before"
@@ -216,11 +216,11 @@ def test_a_rotation_after_a_rolled_back_rotation_leaves_one_current_version(
 ) -> None:
     """AWS moves AWSCURRENT from whichever version holds it (PutSecretValue). moto does not
     after UpdateSecretVersionStage; harness/moto_server.py corrects that, and this test shows it."""
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     first = aws.token(arn, KEY)
-    stack.update_stack({"Token": props(kms_key, RotationId="b")}, fail_later=True)
+    stack.update_stack({"Token": resource_props(kms_key, RotationId="b")}, fail_later=True)
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="c")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="c")})
 
     labelled = aws.secret(arn)["VersionIdsToStages"]
     assert sum("AWSCURRENT" in s for s in labelled.values()) == 1

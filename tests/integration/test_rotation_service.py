@@ -30,12 +30,12 @@ from harness.faults import Fault, FaultProxy
 from harness.rotation import DEFAULT_EPOCH, PREVIOUS_ROTATION, STEPS, RotationService
 from harness.rotation_front import rotation_service_behind
 from tests.support.aws import Aws
+from tests.support.properties import KEY
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_secretsmanager.type_defs import RotationRulesTypeTypeDef
 
-KEY = "MyAccessTokenIdentifier"
 DAY = 86400.0
 HOUR = 3600.0
 
@@ -171,6 +171,17 @@ def holder(client: SecretsManagerClient, arn: str, stage: str) -> str | None:
 
 def token_at(client: SecretsManagerClient, arn: str, stage: str) -> str:
     return str(json.loads(client.get_secret_value(SecretId=arn, VersionStage=stage)["SecretString"])[KEY])
+
+
+def schedule_rotation(client: SecretsManagerClient, arn: str, function_arn: str, days: int) -> str:
+    """Rotation every ``days`` days, not started now (``RotateImmediately=False``: the
+    configuration is tested first); returns the VersionId RotateSecret names."""
+    return client.rotate_secret(
+        SecretId=arn,
+        RotationLambdaARN=function_arn,
+        RotationRules={"AutomaticallyAfterDays": days},
+        RotateImmediately=False,
+    )["VersionId"]
 
 
 def at(days: float = 0, hours: float = 0) -> datetime:
@@ -332,12 +343,7 @@ def test_rotate_immediately_false_runs_only_test_secret_on_an_empty_version_then
     removes it." (moto instead copies the current value into an AWSPENDING version it keeps.)"""
     first = token_at(client, arn, "AWSCURRENT")
 
-    token = client.rotate_secret(
-        SecretId=arn,
-        RotationLambdaARN=function_arn,
-        RotationRules={"AutomaticallyAfterDays": 30},
-        RotateImmediately=False,
-    )["VersionId"]
+    token = schedule_rotation(client, arn, function_arn, 30)
     [attempt] = service.run_due()
 
     assert attempt.ok
@@ -411,12 +417,7 @@ def test_a_rotation_outside_the_windows_moves_the_next_date_of_a_rate_in_days(
     """RotationRulesType.AutomaticallyAfterDays: the next date is "based on the previous
     rotation"; Troubleshooting: "adding the rotation interval ... to the actual date of the last
     rotation"."""
-    client.rotate_secret(
-        SecretId=arn,
-        RotationLambdaARN=function_arn,
-        RotationRules={"AutomaticallyAfterDays": 10},
-        RotateImmediately=False,
-    )
+    schedule_rotation(client, arn, function_arn, 10)
     service.advance(3 * DAY + 5 * HOUR)
 
     client.rotate_secret(SecretId=arn)  # immediately, with the stored configuration
@@ -439,12 +440,7 @@ def test_a_failed_step_leaves_awscurrent_in_place_and_the_retry_recovers(
     the past". When and with which token it retries is not documented: the stand-in retries an
     hour later with the same token (ClientRequestToken "prevent[s] the accidental creation of
     duplicate versions if there are failures and retries during rotation")."""
-    client.rotate_secret(
-        SecretId=arn,
-        RotationLambdaARN=function_arn,
-        RotationRules={"AutomaticallyAfterDays": 1},
-        RotateImmediately=False,
-    )
+    schedule_rotation(client, arn, function_arn, 1)
     service.run_due()
     first = token_at(client, arn, "AWSCURRENT")
     function.fail["setSecret"] = 1
@@ -495,12 +491,7 @@ def test_a_rotation_that_keeps_failing_is_reattempted_at_the_next_window(
 ) -> None:
     """The AWSPENDING rule's error says "That rotation will be reattempted"; the stand-in's
     next window reattempts the rotation in progress (``stuck_pending="reattempt"``)."""
-    client.rotate_secret(
-        SecretId=arn,
-        RotationLambdaARN=function_arn,
-        RotationRules={"AutomaticallyAfterDays": 1},
-        RotateImmediately=False,
-    )
+    schedule_rotation(client, arn, function_arn, 1)
     service.run_due()
     first = token_at(client, arn, "AWSCURRENT")
     function.fail["testSecret"] = 3  # the window's attempt and both retries
@@ -635,12 +626,7 @@ def test_a_new_version_written_during_a_rotation_abandons_it(
     secret ... Secrets Manager removes the AWSPENDING label to allow future rotations to
     succeed"; UG, "Rotation by Lambda function": the manual update "is considered a valid
     rotation when it calculates the next rotation date"."""
-    client.rotate_secret(
-        SecretId=arn,
-        RotationLambdaARN=function_arn,
-        RotationRules={"AutomaticallyAfterDays": 10},
-        RotateImmediately=False,
-    )
+    schedule_rotation(client, arn, function_arn, 10)
     service.run_due()
     function.fail["setSecret"] = 1
     [failed] = service.advance(10 * DAY)

@@ -16,10 +16,9 @@ import pytest
 
 from harness.cloudformation import Stack
 from harness.example_stack import ExampleStack
-from tests.integration.conftest import failures
 from tests.support.aws import Aws
-
-KEY = "MyAccessTokenIdentifier"
+from tests.support.example import failures
+from tests.support.properties import KEY, resource_props
 
 
 @pytest.fixture
@@ -34,10 +33,6 @@ def stages(aws: Aws, arn: str) -> dict[str, list[str]]:
 
 def token_at(aws: Aws, arn: str, stage: str) -> str:
     return aws.token(arn, KEY, VersionStage=stage)
-
-
-def props(kms_key: str, **extra: Any) -> dict[str, Any]:
-    return {"KmsKeyId": kms_key, "SecretStringKey": KEY, **extra}
 
 
 # The timeline, with MediaTailor and the origin in the loop ---------------------------------
@@ -123,11 +118,11 @@ def test_staging_writes_only_a_pending_version_and_the_record_in_six_calls(
 ) -> None:
     """Before generating a token, the versions that lost every label are listed: a rollback of
     a re-staging or an un-staging must find the token the origin was told (1.1: 4 calls)."""
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     current = token_at(aws, arn, "AWSCURRENT")
     proxy_calls.clear()
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="b")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="a", NextRotationId="b")})
 
     assert updated[0].ok, updated[0].reason
     assert sorted(proxy_calls.recorder.calls) == [
@@ -146,13 +141,13 @@ def test_staging_writes_only_a_pending_version_and_the_record_in_six_calls(
 def test_promotion_moves_awscurrent_and_writes_only_the_record(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     first = token_at(aws, arn, "AWSCURRENT")
-    stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="b")})
+    stack.update_stack({"Token": resource_props(kms_key, RotationId="a", NextRotationId="b")})
     pending = token_at(aws, arn, "AWSPENDING")
     proxy_calls.clear()
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="b")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="b")})
 
     assert updated[0].ok, updated[0].reason
     assert sorted(proxy_calls.recorder.calls) == [
@@ -169,11 +164,11 @@ def test_promotion_moves_awscurrent_and_writes_only_the_record(
 def test_a_rolled_back_staging_removes_the_pending_label_and_keeps_the_current_token(
     stack: Stack, aws: Aws, kms_key: str
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     current = token_at(aws, arn, "AWSCURRENT")
 
     updates, rollback = stack.update_stack(
-        {"Token": props(kms_key, RotationId="a", NextRotationId="b")}, fail_later=True
+        {"Token": resource_props(kms_key, RotationId="a", NextRotationId="b")}, fail_later=True
     )
 
     assert updates[0].ok
@@ -185,13 +180,13 @@ def test_a_rolled_back_staging_removes_the_pending_label_and_keeps_the_current_t
 def test_a_rolled_back_promotion_makes_the_earlier_token_current_and_the_promoted_one_pending(
     stack: Stack, aws: Aws, kms_key: str, proxy_calls: Any
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     first = token_at(aws, arn, "AWSCURRENT")
-    stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="b")})
+    stack.update_stack({"Token": resource_props(kms_key, RotationId="a", NextRotationId="b")})
     second = token_at(aws, arn, "AWSPENDING")
     proxy_calls.clear()
 
-    updates, rollback = stack.update_stack({"Token": props(kms_key, RotationId="b")}, fail_later=True)
+    updates, rollback = stack.update_stack({"Token": resource_props(kms_key, RotationId="b")}, fail_later=True)
 
     assert updates[0].ok
     assert rollback[0].ok, rollback[0].reason
@@ -203,13 +198,13 @@ def test_a_rolled_back_promotion_makes_the_earlier_token_current_and_the_promote
 def test_a_redelivered_staging_event_writes_nothing_more(
     stack: Stack, aws: Aws, kms_key: str, invoke: Any, listener: Any, proxy_calls: Any
 ) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     event = stack.event(
         "Update",
         "Token",
-        props(kms_key, RotationId="a", NextRotationId="b"),
+        resource_props(kms_key, RotationId="a", NextRotationId="b"),
         physical_id=arn,
-        old_properties=props(kms_key, RotationId="a"),
+        old_properties=resource_props(kms_key, RotationId="a"),
     )
     invoke(event)
     pending = token_at(aws, arn, "AWSPENDING")
@@ -223,23 +218,23 @@ def test_a_redelivered_staging_event_writes_nothing_more(
 
 
 def test_a_new_next_rotation_id_replaces_the_pending_token_only(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
     current = token_at(aws, arn, "AWSCURRENT")
-    stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="b")})
+    stack.update_stack({"Token": resource_props(kms_key, RotationId="a", NextRotationId="b")})
     b = token_at(aws, arn, "AWSPENDING")
 
-    stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="c")})
+    stack.update_stack({"Token": resource_props(kms_key, RotationId="a", NextRotationId="c")})
 
     assert token_at(aws, arn, "AWSCURRENT") == current
     assert token_at(aws, arn, "AWSPENDING") not in (b, current)
 
 
 def test_a_rotation_id_that_was_never_staged_rotates_in_one_step(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a")).physical_id
-    stack.update_stack({"Token": props(kms_key, RotationId="a", NextRotationId="b")})
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a")).physical_id
+    stack.update_stack({"Token": resource_props(kms_key, RotationId="a", NextRotationId="b")})
     staged_token = token_at(aws, arn, "AWSPENDING")
 
-    updated, _ = stack.update_stack({"Token": props(kms_key, RotationId="z")})
+    updated, _ = stack.update_stack({"Token": resource_props(kms_key, RotationId="z")})
 
     assert updated[0].ok
     assert token_at(aws, arn, "AWSCURRENT") != staged_token
@@ -247,11 +242,11 @@ def test_a_rotation_id_that_was_never_staged_rotates_in_one_step(stack: Stack, a
 
 
 def test_a_rename_carries_the_current_and_the_pending_token(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, RotationId="a", NextRotationId="b")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, RotationId="a", NextRotationId="b")).physical_id
     current, pending = token_at(aws, arn, "AWSCURRENT"), token_at(aws, arn, "AWSPENDING")
 
     updated, _ = stack.update_stack(
-        {"Token": props(kms_key, RotationId="a", NextRotationId="b", SecretName="mediatailor/renamed")}
+        {"Token": resource_props(kms_key, RotationId="a", NextRotationId="b", SecretName="mediatailor/renamed")}
     )
 
     new_arn = updated[0].physical_id
@@ -261,16 +256,16 @@ def test_a_rename_carries_the_current_and_the_pending_token(stack: Stack, aws: A
 
 
 def test_supplied_tokens_are_staged_and_promoted_the_same_way(stack: Stack, aws: Aws, kms_key: str) -> None:
-    arn = stack.create("Token", props(kms_key, AccessToken="current-token-1")).physical_id
+    arn = stack.create("Token", resource_props(kms_key, AccessToken="current-token-1")).physical_id
 
     staged, _ = stack.update_stack(
-        {"Token": props(kms_key, AccessToken="current-token-1", NextAccessToken="next-token-002")}
+        {"Token": resource_props(kms_key, AccessToken="current-token-1", NextAccessToken="next-token-002")}
     )
     assert token_at(aws, arn, "AWSCURRENT") == "current-token-1"
     assert token_at(aws, arn, "AWSPENDING") == "next-token-002"
     pending_version = next(v for v, s in stages(aws, arn).items() if "AWSPENDING" in s)
 
-    promoted, _ = stack.update_stack({"Token": props(kms_key, AccessToken="next-token-002")})
+    promoted, _ = stack.update_stack({"Token": resource_props(kms_key, AccessToken="next-token-002")})
 
     assert staged[0].ok
     assert promoted[0].ok, promoted[0].reason
@@ -280,9 +275,9 @@ def test_supplied_tokens_are_staged_and_promoted_the_same_way(stack: Stack, aws:
 
 
 def test_with_return_access_token_the_three_attributes_are_always_present(stack: Stack, aws: Aws, kms_key: str) -> None:
-    created = stack.create("Token", props(kms_key, ReturnAccessToken=True))
+    created = stack.create("Token", resource_props(kms_key, ReturnAccessToken=True))
     first = created.data["AccessToken"]
-    staged, _ = stack.update_stack({"Token": props(kms_key, ReturnAccessToken=True, NextRotationId="n")})
+    staged, _ = stack.update_stack({"Token": resource_props(kms_key, ReturnAccessToken=True, NextRotationId="n")})
 
     assert created.data["NextAccessToken"] == created.data["PreviousAccessToken"] == first
     assert staged[0].data["AccessToken"] == first

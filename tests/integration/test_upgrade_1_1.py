@@ -16,8 +16,6 @@ The helpers are shared with the later releases' fixtures (tests/support/golden.p
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from access_token_secret.plan.naming import default_secret_name, key_bound_secret_name
 
@@ -27,21 +25,15 @@ from harness.faults import FaultProxy
 from tests.support.aws import Aws
 from tests.support.golden import (
     PREFIX,
-    TOKEN_WRITES,
+    PROMOTIONS,
     check_version_ids,
-    golden_stack,
+    fixture,
     identity,
-    rebuild,
-    seeded_keys,
-    tokens,
+    replay_promotion,
+    replay_unchanged_update,
 )
-from tests.support.golden import fixture as golden_fixture
 
 KINDS = ("generated", "supplied", "staged-generated", "staged-supplied", "adopted", "key-changed")
-
-
-def fixture(kind: str) -> dict[str, Any]:
-    return golden_fixture("1.1", kind)
 
 
 # The format, offline ------------------------------------------------------------------------
@@ -49,17 +41,17 @@ def fixture(kind: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_1_1_version_id_parses_with_the_digests_this_release_computes(kind: str) -> None:
-    check_version_ids(fixture(kind), adopted=kind == "adopted")
+    check_version_ids(fixture("1.1", kind), adopted=kind == "adopted")
 
 
 @pytest.mark.parametrize("kind", ["generated", "supplied", "staged-generated", "staged-supplied"])
 def test_a_1_1_generated_name_is_the_name_this_release_generates(kind: str) -> None:
-    record = fixture(kind)
+    record = fixture("1.1", kind)
     assert record["Name"] == default_secret_name(identity(record), PREFIX)
 
 
 def test_a_1_1_key_changed_name_is_the_name_this_release_binds_to_that_key() -> None:
-    record = fixture("key-changed")
+    record = fixture("1.1", "key-changed")
     assert record["Name"] == key_bound_secret_name(identity(record), PREFIX, record["KmsKeyArn"])
 
 
@@ -70,44 +62,11 @@ def test_a_1_1_key_changed_name_is_the_name_this_release_binds_to_that_key() -> 
 def test_the_next_update_after_the_upgrade_keeps_the_1_1_secret_and_writes_nothing(
     kind: str, cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
 ) -> None:
-    record = fixture(kind)
-    seeded_keys(emulator, aws, record["KmsKeyArn"])
-    arn = rebuild(record, aws, tokens(kind, 2))
-    before = aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
-    stack = golden_stack(cloud, record, arn)
-    proxy_calls.clear()
-
-    updated, _ = stack.update_stack(
-        {record["LogicalResourceId"]: {**record["Properties"], "Description": "after the upgrade"}}
-    )
-
-    assert updated[0].ok, updated[0].reason
-    assert updated[0].physical_id == arn
-    assert aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"] == before
-    written = TOKEN_WRITES & set(proxy_calls.recorder.calls)
-    assert written == set(), f"nothing is written for an unchanged token: {written}"
+    replay_unchanged_update(fixture("1.1", kind), cloud, aws, emulator, proxy_calls)
 
 
-@pytest.mark.parametrize(
-    ("kind", "promotion"),
-    [
-        pytest.param("staged-generated", {"RotationId": "2", "NextRotationId": "2"}, id="generated"),
-        pytest.param("staged-supplied", {"AccessToken": "golden-token-0002", "NextAccessToken": None}, id="supplied"),
-    ],
-)
+@pytest.mark.parametrize("kind", sorted(PROMOTIONS))
 def test_a_token_staged_by_1_1_is_promoted_by_this_release_without_a_new_token(
-    kind: str, promotion: dict[str, Any], cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
+    kind: str, cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
 ) -> None:
-    record = fixture(kind)
-    seeded_keys(emulator, aws, record["KmsKeyArn"])
-    values = tokens(kind, 2)
-    arn = rebuild(record, aws, values)
-    stack = golden_stack(cloud, record, arn)
-    properties = {k: v for k, v in {**record["Properties"], **promotion}.items() if v is not None}
-    proxy_calls.clear()
-
-    updated, _ = stack.update_stack({record["LogicalResourceId"]: properties})
-
-    assert updated[0].ok, updated[0].reason
-    assert aws.token(arn, "MyAccessTokenIdentifier") == values["<token2>"], "the staged token, not a new one"
-    assert "PutSecretValue" not in proxy_calls.recorder.calls
+    replay_promotion(fixture("1.1", kind), cloud, aws, emulator, proxy_calls)

@@ -41,7 +41,7 @@ from harness.faults import FaultProxy
 from tests.support.aws import Aws
 from tests.support.golden import (
     PREFIX,
-    TOKEN_WRITES,
+    PROMOTIONS,
     check_version_ids,
     fixture,
     golden_stack,
@@ -49,6 +49,8 @@ from tests.support.golden import (
     labels,
     provider_versions,
     rebuild,
+    replay_promotion,
+    replay_unchanged_update,
     seeded_keys,
     stored_tags,
     tokens,
@@ -60,15 +62,6 @@ ONLY_1_2 = ("format-changed", "unstaged", "reclaimed", "adopted-supplied")
 KINDS = SHARED_WITH_1_1 + ONLY_1_2
 GENERATED_NAMES = ("generated", "supplied", "staged-generated", "staged-supplied", "format-changed", "unstaged")
 KEY = "MyAccessTokenIdentifier"
-
-
-def keys_of(record: dict[str, Any]) -> tuple[str, ...]:
-    """The keys the capture created after seeding, in order (a key change made two)."""
-    return tuple(arn for arn in (record.get("FirstKmsKeyArn"), record["KmsKeyArn"]) if arn is not None)
-
-
-def current(aws: Aws, arn: str) -> str:
-    return str(aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"])
 
 
 # The format, offline ------------------------------------------------------------------------
@@ -152,55 +145,14 @@ def test_an_adopted_secret_keeps_its_hand_made_version_under_aws_previous(kind: 
 def test_the_next_update_keeps_the_1_2_secret_its_labels_and_tags_and_writes_nothing(
     kind: str, cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
 ) -> None:
-    record = fixture("1.2", kind)
-    seeded_keys(emulator, aws, *keys_of(record))
-    arn = rebuild(record, aws, tokens(kind, 2))
-    before = current(aws, arn)
-    stack = golden_stack(cloud, record, arn)
-    proxy_calls.clear()
-
-    updated, _ = stack.update_stack(
-        {record["LogicalResourceId"]: {**record["Properties"], "Description": "after the upgrade"}}
-    )
-
-    assert updated[0].ok, updated[0].reason
-    assert updated[0].physical_id == arn, "no rename"
-    assert current(aws, arn) == before, "no new token"
-    assert labels(aws, arn) == {v: d["Stages"] for v, d in record["Versions"].items()}
-    assert without_record(stored_tags(aws, arn)) == record["Tags"]
-    assert aws.tags(arn)[APPLIED_TAG] == record_of(updated[0]), "the only new tag: this release's record"
-    written = TOKEN_WRITES & set(proxy_calls.recorder.calls)
-    assert written == set(), f"nothing is written for an unchanged token: {written}"
+    replay_unchanged_update(fixture("1.2", kind), cloud, aws, emulator, proxy_calls)
 
 
-@pytest.mark.parametrize(
-    ("kind", "promotion"),
-    [
-        pytest.param("staged-generated", {"RotationId": "2", "NextRotationId": "2"}, id="generated"),
-        pytest.param("staged-supplied", {"AccessToken": "golden-token-0002", "NextAccessToken": None}, id="supplied"),
-    ],
-)
+@pytest.mark.parametrize("kind", sorted(PROMOTIONS))
 def test_a_token_staged_by_1_2_is_promoted_without_a_new_token(
-    kind: str, promotion: dict[str, Any], cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
+    kind: str, cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
 ) -> None:
-    record = fixture("1.2", kind)
-    seeded_keys(emulator, aws, record["KmsKeyArn"])
-    values = tokens(kind, 2)
-    arn = rebuild(record, aws, values)
-    (staged,) = [v for v, d in record["Versions"].items() if d["Stages"] == ["AWSPENDING"]]
-    (was_current,) = [v for v, d in record["Versions"].items() if d["Stages"] == ["AWSCURRENT"]]
-    stack = golden_stack(cloud, record, arn)
-    properties = {k: v for k, v in {**record["Properties"], **promotion}.items() if v is not None}
-    proxy_calls.clear()
-
-    updated, _ = stack.update_stack({record["LogicalResourceId"]: properties})
-
-    assert updated[0].ok, updated[0].reason
-    assert aws.token(arn, KEY) == values["<token2>"], "the staged token, not a new one"
-    after = labels(aws, arn)
-    assert "AWSCURRENT" in after[staged], "the staged version itself is promoted (AWSPENDING may stay on it)"
-    assert after[was_current] == ["AWSPREVIOUS"]
-    assert "PutSecretValue" not in proxy_calls.recorder.calls
+    replay_promotion(fixture("1.2", kind), cloud, aws, emulator, proxy_calls)
 
 
 def test_a_rotation_after_a_1_2_format_change_generates_the_new_format(

@@ -6,23 +6,20 @@ sent to the bucket itself)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from harness.account import DEPLOYER
 from harness.clock import SimulatedClock
 from harness.cloudformation import Stack
-from harness.cloudfront import WebAcl, oac_authorization, put_behind_cloudfront
+from harness.cloudfront import WEB_ACL_EXAMPLE, WebAcl, oac_authorization, put_behind_cloudfront
 from harness.delivery import Cdn
 from harness.example_stack import ExampleStack
 from harness.mediatailor import MediaTailor
 from harness.origins import OriginServer
 from harness.templates import resource_properties
-from tests.integration.conftest import failures
 from tests.support.aws import Aws
+from tests.support.example import failures
 
-CHAIN_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "waf-web-acl-cloudfront.yaml"
 MANIFEST = "/vod/sample/index.m3u8"
 SEGMENT = "/vod/sample/segment-00001.ts"
 
@@ -44,19 +41,10 @@ def chain(
     clock: SimulatedClock,
 ) -> ExampleStack:
     """``origin_server`` plays the distribution, ``bucket`` the content bucket."""
-    example = ExampleStack.with_example_key(
-        stack,
-        mediatailor,
-        origin_server,
-        aws.kms,
-        {"DeployerPrincipalArn": DEPLOYER},
-        template=CHAIN_EXAMPLE,
-        origin_rule="OriginTokenCheck",
-        clock=clock,
+    example = ExampleStack.behind_rule_group(
+        stack, mediatailor, origin_server, aws.kms, template=WEB_ACL_EXAMPLE, clock=clock
     )
     put_behind_cloudfront(example, bucket)
-    example.cdn = Cdn(clock, origin_server.base_url)
-    example.cdn.configure({})
     return example
 
 
@@ -109,7 +97,7 @@ def test_a_web_acl_that_only_counts_the_rule_group_lets_a_manifest_through_witho
     chain.create(chain.custom_properties())
     chain.wait_for_waf()
     assert chain.waf is not None
-    acl = resource_properties(CHAIN_EXAMPLE, "WebAcl", chain.parameters, chain.attributes)
+    acl = resource_properties(chain.template, "WebAcl", chain.parameters, chain.attributes)
     counting = {**acl, "Rules": [{**acl["Rules"][0], "OverrideAction": {"Count": {}}}]}
     rule_group = {chain.attributes["OriginTokenCheck.Arn"]: chain.waf}
 

@@ -19,3 +19,9 @@ def trust_first_token(example: ExampleStack, aws: Aws, origin: OriginServer, *, 
             origin.accept(header_names=header_names, tokens=trusted)
 
     example.before_check = configure
+
+
+def failures(example: ExampleStack) -> list[str]:
+    """Every check of an example stack's run that did not pass (its fetch, and each viewer
+    segment where a CDN is in the loop), with the step it followed."""
+    return [f"after {check.after}: {check}" for check in example.checks if not check.ok]

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from access_token_secret.plan.context import ResourceIdentity
+from access_token_secret.plan.record import APPLIED_TAG
 from access_token_secret.plan.versions import generated_identities, json_key_identity, kms_digest, parse
 
 from harness.cloudformation import CloudFormation, ResourceState, Stack
 from harness.emulator import Emulator
+from harness.faults import FaultProxy
 from tests.support.aws import Aws
+from tests.support.record import record_of, without_record
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.type_defs import TagTypeDef
@@ -34,10 +37,18 @@ TOKEN_WRITES: Final = frozenset({"PutSecretValue", "CreateSecret", "UpdateSecret
 # Creation order that gives each version its label (PutSecretValue moves AWSCURRENT and makes
 # the version it leaves AWSPREVIOUS); "" is a version with no label, put in between.
 _CREATION_ORDER: Final = ("AWSPREVIOUS", "AWSCURRENT", "", "AWSPENDING")
+# The Update that promotes each staged fixture's token, over its recorded properties (``None``
+# removes one): the same RotationId in both, or the staged token supplied as the current one.
+PROMOTIONS: Final[dict[str, dict[str, str | None]]] = {
+    "staged-generated": {"RotationId": "2", "NextRotationId": "2"},
+    "staged-supplied": {"AccessToken": "golden-token-0002", "NextAccessToken": None},
+}
 
 
 def fixture(release: str, kind: str) -> dict[str, Any]:
-    return dict(json.loads((FIXTURES / f"release-{release}-{kind}.json").read_text()))
+    record = dict(json.loads((FIXTURES / f"release-{release}-{kind}.json").read_text()))
+    assert record["Kind"] == kind, "the replays pick tokens and promotions by the record's Kind"
+    return record
 
 
 def identity(record: dict[str, Any]) -> ResourceIdentity:
@@ -68,6 +79,11 @@ def check_version_ids(record: dict[str, Any], *, adopted: bool) -> None:
             assert any(parsed.content.token_identity in generated_identities(r) for r in rotations)
         else:
             assert parsed.content.token_identity == "0" * 16, "a supplied token is never fingerprinted"
+
+
+def keys_of(record: dict[str, Any]) -> tuple[str, ...]:
+    """The keys the capture created after seeding, in order (a key change made two)."""
+    return tuple(arn for arn in (record.get("FirstKmsKeyArn"), record["KmsKeyArn"]) if arn is not None)
 
 
 def seeded_keys(emulator: Emulator, aws: Aws, *expected_arns: str) -> None:
@@ -153,3 +169,60 @@ def golden_stack(cloud: CloudFormation, record: dict[str, Any], physical_id: str
     if physical_id is not None:
         stack.resources[record["LogicalResourceId"]] = ResourceState(physical_id, dict(record["Properties"]))
     return stack
+
+
+def current(aws: Aws, arn: str) -> str:
+    """The JSON document under AWSCURRENT, as stored."""
+    return str(aws.secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"])
+
+
+def replay_unchanged_update(
+    record: dict[str, Any], cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
+) -> None:
+    """The secret rebuilt, then the stack's next Update, which changes only the Description: the
+    same secret keeps its token, labels and tags, and nothing that holds a token is written."""
+    seeded_keys(emulator, aws, *keys_of(record))
+    arn = rebuild(record, aws, tokens(record["Kind"], 2))
+    before = current(aws, arn)
+    stack = golden_stack(cloud, record, arn)
+    proxy_calls.clear()
+
+    updated, _ = stack.update_stack(
+        {record["LogicalResourceId"]: {**record["Properties"], "Description": "after the upgrade"}}
+    )
+
+    assert updated[0].ok, updated[0].reason
+    assert updated[0].physical_id == arn, "no rename"
+    assert current(aws, arn) == before, "no new token"
+    assert labels(aws, arn) == {v: d["Stages"] for v, d in record["Versions"].items()}
+    assert without_record(stored_tags(aws, arn)) == record["Tags"]
+    assert aws.tags(arn)[APPLIED_TAG] == record_of(updated[0]), "the only new tag: this release's record"
+    written = TOKEN_WRITES & set(proxy_calls.recorder.calls)
+    assert written == set(), f"nothing is written for an unchanged token: {written}"
+
+
+def replay_promotion(
+    record: dict[str, Any], cloud: CloudFormation, aws: Aws, emulator: Emulator, proxy_calls: FaultProxy
+) -> None:
+    """The staged secret rebuilt, then the Update that promotes it (:data:`PROMOTIONS`): the
+    staged version itself becomes AWSCURRENT, the one it replaces AWSPREVIOUS, and no new token
+    is written."""
+    seeded_keys(emulator, aws, record["KmsKeyArn"])
+    values = tokens(record["Kind"], 2)
+    arn = rebuild(record, aws, values)
+    (staged,) = [v for v, d in record["Versions"].items() if d["Stages"] == ["AWSPENDING"]]
+    (was_current,) = [v for v, d in record["Versions"].items() if d["Stages"] == ["AWSCURRENT"]]
+    stack = golden_stack(cloud, record, arn)
+    promoted = {**record["Properties"], **PROMOTIONS[record["Kind"]]}
+    properties = {k: v for k, v in promoted.items() if v is not None}
+    proxy_calls.clear()
+
+    updated, _ = stack.update_stack({record["LogicalResourceId"]: properties})
+
+    assert updated[0].ok, updated[0].reason
+    key = record["Properties"]["SecretStringKey"]
+    assert aws.token(arn, key) == values["<token2>"], "the staged token, not a new one"
+    after = labels(aws, arn)
+    assert "AWSCURRENT" in after[staged], "the staged version itself is promoted (AWSPENDING may stay on it)"
+    assert after[was_current] == ["AWSPREVIOUS"]
+    assert "PutSecretValue" not in proxy_calls.recorder.calls

@@ -4,6 +4,7 @@ plain values (no AWS, no mocks: each read is answered from the secrets given).""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from access_token_secret.adapter.inputs import properties
@@ -55,14 +56,21 @@ def written(identity: ResourceIdentity = EARLIER, kms: str = KEY_ARN, purpose: s
 
 
 def secret(
-    *versions: tuple[str, tuple[str, ...]], tags: dict[str, str] | None = None, kms: str = KEY_ARN, **fields: Any
+    *versions: tuple[str, tuple[str, ...]],
+    tags: dict[str, str] | None = None,
+    kms: str = KEY_ARN,
+    deleted: datetime | None = None,
+    **fields: Any,
 ) -> SecretState:
+    """The secret ARN/NAME with ``versions`` (VersionId, labels), owned by ME unless ``tags``
+    say otherwise, under ``kms``, scheduled for deletion at ``deleted``."""
     return SecretState(
         arn=ARN,
         name=NAME,
         kms_key_id=kms,
         tags=tuple((owner_tags(ME) if tags is None else tags).items()),
         versions=tuple(SecretVersion(v, s) for v, s in versions),
+        deleted_date=deleted,
         **fields,
     )
 

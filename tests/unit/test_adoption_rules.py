@@ -8,11 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from access_token_secret.errors import SecretConflictError
+from access_token_secret.errors import MAX_REASON_CHARS, SecretConflictError
 from access_token_secret.plan.actions import ReportTokens
 from access_token_secret.plan.adoption import (
     ADOPT_TAG,
-    MAX_REASON,
     Adoption,
     check_adoptable,
     check_consent,
@@ -35,7 +34,7 @@ REGION = "us-east-1"
 HAND_MADE = "11111111-2222-3333-4444-555555555555"
 
 
-def identity(stack_name: str) -> ResourceIdentity:
+def stack_identity(stack_name: str) -> ResourceIdentity:
     return ResourceIdentity(f"arn:aws:cloudformation:{REGION}:123456789012:stack/{stack_name}/1", "Token", "r")
 
 
@@ -55,11 +54,11 @@ def refusal(check: Any, *args: Any, **kwargs: Any) -> str:
 def test_a_consent_reason_names_the_whole_stack_name_and_fits(
     creating: bool, owner: str | None, stack_name: str, name: str
 ) -> None:
-    tags = {OWNER_STACK_TAG: identity(owner).stack_id} if owner else {}
+    tags = {OWNER_STACK_TAG: stack_identity(owner).stack_id} if owner else {}
 
-    reason = refusal(check_consent, tags, identity(stack_name), name, creating=creating)
+    reason = refusal(check_consent, tags, stack_identity(stack_name), name, creating=creating)
 
-    assert len(reason) <= MAX_REASON
+    assert len(reason) <= MAX_REASON_CHARS
     assert f"{ADOPT_TAG}={stack_name}" in reason
     assert ("nested/StackSet" in reason or "nested or StackSet" in reason) is creating
     if owner == "origin-owner" and stack_name == "media" and len(name) < 80:
@@ -67,7 +66,7 @@ def test_a_consent_reason_names_the_whole_stack_name_and_fits(
 
 
 def test_the_consent_of_this_stack_passes() -> None:
-    check_consent({ADOPT_TAG: LONG_STACK}, identity(LONG_STACK), LONG_NAME, creating=True)
+    check_consent({ADOPT_TAG: LONG_STACK}, stack_identity(LONG_STACK), LONG_NAME, creating=True)
 
 
 def long_secret(**extra: Any) -> SecretState:
@@ -89,7 +88,7 @@ def test_secrets_the_provider_cannot_own_safely_are_refused_with_a_reason_that_f
     reason = refusal(check_adoptable, found, REGION, LONG_NAME)
 
     assert says in reason
-    assert len(reason) <= MAX_REASON
+    assert len(reason) <= MAX_REASON_CHARS
 
 
 def test_a_plain_secret_of_this_region_is_adoptable() -> None:
@@ -103,7 +102,7 @@ def test_the_policy_and_token_reasons_fit() -> None:
         refusal(check_token_return, props(ReturnAccessToken=True), adopted=True),
     ]
 
-    assert all(len(reason) <= MAX_REASON for reason in reasons)
+    assert all(len(reason) <= MAX_REASON_CHARS for reason in reasons)
 
 
 # Which policies may be replaced -----------------------------------------------------------------------

@@ -9,9 +9,8 @@ from access_token_secret.adapter.deadline import (
     DEFAULT_SERVICE_TIMEOUT_S,
     Wait,
     cloudformation_wait,
-    expiry_time,
     service_timeout,
-    signing_time,
+    url_times,
 )
 
 from tests.support.events import load_event
@@ -36,8 +35,10 @@ def sigv2(expires: datetime) -> str:
 def test_the_sample_events_signing_time_and_expiry_are_read_from_their_sigv4_query() -> None:
     url = load_event("create")["ResponseURL"]
 
-    assert signing_time(url) == datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
-    assert expiry_time(url) == datetime(2026, 11, 29, 14, 0, 0, tzinfo=UTC)
+    assert url_times(url) == (
+        datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 29, 14, 0, 0, tzinfo=UTC),
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,15 +52,17 @@ def test_the_sample_events_signing_time_and_expiry_are_read_from_their_sigv4_que
     ],
 )
 def test_a_url_that_names_no_readable_time_has_none(url: str) -> None:
-    assert signing_time(url) is None
-    assert expiry_time(url) is None
+    assert url_times(url) == (None, None)
+
+
+def test_an_expiry_past_the_year_9999_is_unreadable_not_a_crash() -> None:
+    assert url_times(f"{HOST}?X-Amz-Date=20261129T120000Z&X-Amz-Expires=999999999999") == (NOW, None)
 
 
 def test_a_sigv2_url_has_an_expiry_but_no_signing_time() -> None:
     expires = NOW + timedelta(hours=2)
 
-    assert signing_time(sigv2(expires)) is None
-    assert expiry_time(sigv2(expires)) == expires
+    assert url_times(sigv2(expires)) == (None, expires)
 
 
 @pytest.mark.parametrize(

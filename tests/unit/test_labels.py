@@ -3,53 +3,18 @@ from what was observed. Plain values in and out, no AWS, no mocks."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from access_token_secret.errors import SecretConflictError
 from access_token_secret.plan import labels
 from access_token_secret.plan.actions import PromoteVersion, PutSecretValue, ReportTokens, ReusedToken, SuppliedToken
-from access_token_secret.plan.context import ResourceIdentity
-from access_token_secret.plan.desired import Desired
 from access_token_secret.plan.labels import Request, listing_needed, reads_needed
-from access_token_secret.plan.naming import owner_tags
 from access_token_secret.plan.planner import plan_converge
-from access_token_secret.plan.properties import parse_properties
-from access_token_secret.plan.state import SecretState, SecretVersion
-from access_token_secret.plan.versions import content_of, version_id
+from access_token_secret.plan.state import SecretState
 from access_token_secret.tokens import AccessToken
 
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1111"
-STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/media/aaaa"
-ME = ResourceIdentity(STACK, "Token", "request-2")
-EARLIER = ResourceIdentity(STACK, "Token", "request-1")
-ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediatailor/media/Token-AbCdEf"
-CURRENT, PREVIOUS, PENDING = ("AWSCURRENT",), ("AWSPREVIOUS",), ("AWSPENDING",)
+from tests.support.planning import ARN, CURRENT, ME, PENDING, PREVIOUS, desired, props, secret, written
+
 T1, T2 = "supplied-token-1", "supplied-token-2"
-
-
-def props(**extra: Any) -> Any:
-    return parse_properties({"KmsKeyId": "alias/k", "SecretStringKey": "K", **extra}, name_prefix="mediatailor/")
-
-
-def desired(**extra: Any) -> Desired:
-    return Desired(props=props(**extra), identity=ME, name="mediatailor/media/Token", kms_key_arn=KEY_ARN)
-
-
-def written(identity: ResourceIdentity = EARLIER, purpose: str = "value", **extra: Any) -> str:
-    return version_id(content_of(props(**extra)), KEY_ARN, identity.digest(purpose))
-
-
-def secret(*versions: tuple[str, tuple[str, ...]], **fields: Any) -> SecretState:
-    return SecretState(
-        arn=ARN,
-        name="mediatailor/media/Token",
-        kms_key_id=KEY_ARN,
-        tags=tuple(owner_tags(ME).items()),
-        versions=tuple(SecretVersion(v, s) for v, s in versions),
-        **fields,
-    )
-
 
 SUPPLIED_CURRENT = written(AccessToken=T1)
 SUPPLIED_PENDING = written(purpose="pending", AccessToken=T2)

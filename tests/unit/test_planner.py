@@ -26,55 +26,28 @@ from access_token_secret.plan.desired import Desired
 from access_token_secret.plan.keys import key_replaced
 from access_token_secret.plan.naming import owner_tags
 from access_token_secret.plan.planner import plan_converge, plan_delete
-from access_token_secret.plan.properties import DeletionOptions, parse_properties
-from access_token_secret.plan.state import SecretState, SecretVersion
-from access_token_secret.plan.versions import content_of, version_id
+from access_token_secret.plan.properties import DeletionOptions
+from access_token_secret.plan.state import SecretState
 from access_token_secret.tokens import AccessToken
 
 from harness.account import make_arn
+from tests.support.planning import (
+    ARN,
+    CURRENT,
+    EARLIER,
+    KEY_ARN,
+    ME,
+    OTHER_KEY_ARN,
+    PENDING,
+    PREVIOUS,
+    STACK,
+    desired,
+    props,
+    secret,
+    written,
+)
 
-KEY_ARN = make_arn("kms", "key/1111")
-OTHER_KEY_ARN = make_arn("kms", "key/2222")
-STACK = make_arn("cloudformation", "stack/media/aaaa")
-ME = ResourceIdentity(STACK, "Token", "request-2")
-EARLIER = ResourceIdentity(STACK, "Token", "request-1")
-ARN = make_arn("secretsmanager", "secret:mediatailor/media/Token-AbCdEf")
 WHEN = datetime.datetime(2026, 12, 6, tzinfo=datetime.UTC)
-
-
-def props(**extra: Any) -> Any:
-    return parse_properties({"KmsKeyId": "alias/k", "SecretStringKey": "K", **extra}, name_prefix="mediatailor/")
-
-
-def desired(**extra: Any) -> Desired:
-    return Desired(props=props(**extra), identity=ME, name="mediatailor/media/Token", kms_key_arn=KEY_ARN)
-
-
-def written(identity: ResourceIdentity = EARLIER, kms: str = KEY_ARN, **extra: Any) -> str:
-    """The VersionId the provider writes for these properties on behalf of ``identity``."""
-    return version_id(content_of(props(**extra)), kms, identity.digest("value"))
-
-
-def secret(
-    *versions: tuple[str, tuple[str, ...]],
-    tags: dict[str, str] | None = None,
-    kms: str = KEY_ARN,
-    description: str = "",
-    deleted: datetime.datetime | None = None,
-) -> SecretState:
-    return SecretState(
-        arn=ARN,
-        name="mediatailor/media/Token",
-        kms_key_id=kms,
-        description=description,
-        tags=tuple((owner_tags(ME) if tags is None else tags).items()),
-        versions=tuple(SecretVersion(v, s) for v, s in versions),
-        deleted_date=deleted,
-    )
-
-
-CURRENT = ("AWSCURRENT",)
-PREVIOUS = ("AWSPREVIOUS",)
 # A VersionId as release 1.0 wrote it: mtats1, kind, token, JSON key and request digests.
 LEGACY = "mtats1g" + "a" * 48
 
@@ -347,12 +320,9 @@ def test_a_version_written_for_another_key_is_not_promoted() -> None:
     assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]
 
 
-PENDING = ("AWSPENDING",)
-
-
 def pending(identity: ResourceIdentity = EARLIER, **extra: Any) -> str:
     """The VersionId of a staged next token (RotationId=NextRotationId's content)."""
-    return version_id(content_of(props(**extra)), KEY_ARN, identity.digest("pending"))
+    return written(identity, purpose="pending", **extra)
 
 
 @pytest.mark.parametrize(

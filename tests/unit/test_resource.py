@@ -42,38 +42,38 @@ class Recorder:
         self._raises = raises
         self._hangs_s = hangs_s
 
-    def function(self, name: str) -> Any:
-        def run(event: dict[str, Any], context: Any) -> str:
-            self.calls.append((name, event, context))
-            time.sleep(self._hangs_s)
-            if self._raises is not None:
-                raise self._raises
-            return self._returns
+    def _run(self, name: str, event: dict[str, Any], context: Any) -> str:
+        self.calls.append((name, event, context))
+        time.sleep(self._hangs_s)
+        if self._raises is not None:
+            raise self._raises
+        return self._returns
 
-        return run
+    def create(self, event: dict[str, Any], context: Any) -> str:
+        return self._run("create", event, context)
+
+    def update(self, event: dict[str, Any], context: Any) -> str:
+        return self._run("update", event, context)
+
+    def delete(self, event: dict[str, Any], context: Any) -> str:
+        return self._run("delete", event, context)
+
+    def failure_physical_id(self) -> str:
+        return "failure-id"
 
     def deliver(self, url: str, body: bytes) -> bool:
         self.sent.append((url, json.loads(body)))
         return True
 
     def resource(
-        self,
-        event: dict[str, Any],
-        *,
-        init_failure: str | None = None,
-        margin_s: float = 8,
-        cloudformation_waits_s: float | None = None,
+        self, event: dict[str, Any], *, margin_s: float = 8, cloudformation_waits_s: float | None = None
     ) -> ProviderResource:
         return ProviderResource(
             parse_envelope(event),
-            create=self.function("create"),
-            update=self.function("update"),
-            delete=self.function("delete"),
-            failure_physical_id=lambda: "failure-id",
+            self,
             deliver=self.deliver,
             margin_s=margin_s,
             cloudformation_waits_s=cloudformation_waits_s,
-            refusal=init_failure,
         )
 
 
@@ -185,18 +185,6 @@ def test_an_exception_escaping_a_request_function_is_answered_without_its_text()
     assert body["Reason"].startswith("Internal error")
     assert "text of the error" not in body["Reason"]
     assert body["PhysicalResourceId"] == "failure-id", "not crhelper's random ID"
-
-
-def test_an_init_failure_is_answered_without_calling_any_function() -> None:
-    recorder = Recorder()
-    event = load_event("create")
-
-    recorder.resource(event, init_failure="Provider misconfigured: AWS_REGION is not set")(event, LambdaContext())
-
-    assert recorder.calls == []
-    [(_, body)] = recorder.sent
-    assert (body["Status"], body["Reason"]) == ("FAILED", "Provider misconfigured: AWS_REGION is not set")
-    assert body["PhysicalResourceId"] == "failure-id"
 
 
 def test_an_error_outside_the_functions_is_answered_with_a_safe_reason_not_its_text() -> None:

@@ -1,14 +1,11 @@
 """How long CloudFormation still waits for a request's answer, read from its response URL.
 
-Lambda may deliver an event long after CloudFormation sent it: a throttled event waits in
-Lambda's queue for up to ``MaximumEventAgeInSeconds``. CloudFormation stops waiting
-``ServiceTimeout`` seconds (1-3600, default 3600; AWS::CloudFormation::CustomResource) after it
-sent the request, and it pre-signs the ``ResponseURL`` as it sends it: SigV4 carries the signing
-time (``X-Amz-Date``, ``YYYYMMDDTHHMMSSZ``) and the validity in seconds (``X-Amz-Expires``;
-Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters"); the older SigV2
-form carries only the time it expires (``Expires``, seconds since the epoch). An answer after
-either moment is never read, and acting on such a request creates, changes or deletes what the
-stack no longer expects: it is stale, and the provider refuses it without an AWS call.
+A throttled event may wait in Lambda's queue for up to ``MaximumEventAgeInSeconds``, but
+CloudFormation stops waiting ``ServiceTimeout`` seconds (1-3600, default 3600) after it signed
+the ``ResponseURL``: SigV4 names the signing time (``X-Amz-Date``) and the validity in seconds
+(``X-Amz-Expires``; S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2
+only the expiry (``Expires``, epoch seconds). Acting on a request after either moment changes
+what the stack no longer expects: it is stale, and refused without an AWS call.
 """
 
 from __future__ import annotations
@@ -20,54 +17,39 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
-MIN_SERVICE_TIMEOUT_S: Final = 1
-MAX_SERVICE_TIMEOUT_S: Final = 3600
-DEFAULT_SERVICE_TIMEOUT_S: Final = 3600
-SERVICE_TIMEOUT_RULE: Final = (
-    f"ServiceTimeout must be a whole number from {MIN_SERVICE_TIMEOUT_S} to {MAX_SERVICE_TIMEOUT_S}"
-)
-SERVICE_TIMEOUT_PROBLEM: Final = f"Invalid properties: {SERVICE_TIMEOUT_RULE}"
+MIN_SERVICE_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S, DEFAULT_SERVICE_TIMEOUT_S = 1, 3600, 3600
+SERVICE_TIMEOUT_PROBLEM: Final = "Invalid properties: ServiceTimeout must be a whole number from 1 to 3600"
 _WHOLE_NUMBER = re.compile(r"[+-]?\d{1,12}")
-
-
-def _query(url: str) -> dict[str, str]:
-    """The query's parameters, the first value of each (a repeated one is not CloudFormation's)."""
-    try:
-        return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
-    except ValueError:
-        return {}
 
 
 def _whole(text: str | None) -> int | None:
     return int(text) if text is not None and _WHOLE_NUMBER.fullmatch(text.strip()) else None
 
 
-def signing_time(url: str) -> datetime | None:
-    """When CloudFormation signed ``url`` (SigV4 ``X-Amz-Date``); ``None`` for a URL that does not
-    say (SigV2, or the hand-made URL ``sam local`` sends)."""
+def url_times(url: str) -> tuple[datetime | None, datetime | None]:
+    """When CloudFormation signed ``url`` and when the URL stops working; ``None`` for what it
+    does not say (SigV2 names no signing time; the hand-made URL ``sam local`` sends, neither).
+    A repeated query parameter is not CloudFormation's: its first value is read."""
     try:
-        return datetime.strptime(_query(url).get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        query = {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
     except ValueError:
-        return None
-
-
-def expiry_time(url: str) -> datetime | None:
-    """When ``url`` stops working: SigV4 ``X-Amz-Date`` + ``X-Amz-Expires``, SigV2 ``Expires``."""
-    query = _query(url)
-    signed, valid_s = signing_time(url), _whole(query.get("X-Amz-Expires"))
-    if signed is not None and valid_s is not None:
-        return signed + timedelta(seconds=valid_s)
-    expires = _whole(query.get("Expires"))
+        return None, None
     try:
-        return datetime.fromtimestamp(expires, UTC) if expires is not None else None
+        signed = datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        signed = None
+    valid_s, expires = _whole(query.get("X-Amz-Expires")), _whole(query.get("Expires"))
+    try:
+        if signed is not None and valid_s is not None:
+            return signed, signed + timedelta(seconds=valid_s)
+        return signed, datetime.fromtimestamp(expires, UTC) if expires is not None else None
     except (OverflowError, OSError, ValueError):
-        return None
+        return signed, None
 
 
 def service_timeout(properties: object) -> int | None:
-    """The resource's ``ServiceTimeout``: a whole number from 1 to 3600, as a number or a string
-    (CloudFormation passes every property as a string), the default when absent; ``None`` when
-    unreadable."""
+    """``ServiceTimeout``, a whole number from 1 to 3600 as a number or a string (CloudFormation
+    passes strings); the default when absent, ``None`` when unreadable."""
     raw = properties.get("ServiceTimeout") if isinstance(properties, Mapping) else None
     if raw is None:
         return DEFAULT_SERVICE_TIMEOUT_S
@@ -84,8 +66,7 @@ class Wait:
     age_s: float | None
 
     def stale(self, margin_s: float) -> bool:
-        """Whether CloudFormation has stopped waiting, or would before the provider's timer could
-        answer: its age exceeds ``ServiceTimeout`` less the margin (err towards refusing)."""
+        """Whether CloudFormation stops waiting before the timer could answer (err towards refusing)."""
         return self.seconds_left <= margin_s
 
     def reason(self) -> str:
@@ -100,7 +81,7 @@ def cloudformation_wait(url: str, service_timeout_s: int, now: datetime) -> Wait
     """How long CloudFormation still waits: ``ServiceTimeout`` counted from the signing time, cut
     at the URL's expiry. A signing time in the future (clock skew) counts as now, and a URL
     that names neither time (``sam local``) leaves the whole ``ServiceTimeout``."""
-    signed, expires = signing_time(url), expiry_time(url)
+    signed, expires = url_times(url)
     age_s = max((now - signed).total_seconds(), 0.0) if signed is not None else None
     left = float(service_timeout_s) - (age_s or 0.0)
     if expires is not None:

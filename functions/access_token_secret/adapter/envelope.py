@@ -9,21 +9,19 @@ from typing import Final
 
 REQUEST_TYPES: Final = ("Create", "Update", "Delete")
 _REQUIRED: Final = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
-_STACK_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):cloudformation:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):stack/[^/]+/.+"
-)
-_FUNCTION_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:[^:]+"
-)
+_ARN = r"arn:(?P<partition>aws[a-z-]*):{service}:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):"
+_STACK_ARN = re.compile(_ARN.format(service="cloudformation") + r"stack/[^/]+/.+")
+_FUNCTION_ARN = re.compile(_ARN.format(service="lambda") + r"function:[^:]+")
 NOT_ADDRESSED: Final = "Request not addressed to this provider"
-# Keys crhelper adds to the events of its polling mode, which it then trusts: CrHelperPoll routes
-# the request to a poll function (none is registered, so it would be answered SUCCESS with no
-# work), CrHelperData becomes the response's Data. This provider never polls.
+# Keys of crhelper's polling mode, which it trusts: with CrHelperPoll it would answer SUCCESS with
+# no work (no poll function is registered), CrHelperData would become the response's Data.
 CRHELPER_KEYS: Final = ("CrHelperPoll", "CrHelperPermission", "CrHelperRule", "CrHelperData")
 
 
 @dataclass(frozen=True)
 class Envelope:
+    """The request's fields, read only once :func:`envelope_problem` found nothing wrong."""
+
     request_type: str
     response_url: str
     stack_id: str
@@ -65,32 +63,25 @@ def _problems(event: Mapping[str, object]) -> Iterator[str]:
         yield "Malformed request: ResourceProperties must be an object"
 
 
-def unqualified_function_arn(arn: str) -> str:
-    """``...:function:name:alias`` or ``...:function:name:7`` -> ``...:function:name``."""
-    found = _FUNCTION_ARN.match(arn)
-    return found.group(0) if found else ""
-
-
 def destination_problem(event: Mapping[str, object], invoked_function_arn: object) -> str | None:
     """Why a well-formed request was not meant for this function, or ``None``.
 
     Anyone allowed to invoke the function can hand it any event, so the event must name this
-    function as its ``ServiceToken`` and a stack of this function's own account, Region and
-    partition; ownership tags are compared with that stack (docs/security.md).
+    function (any alias or version) as its ``ServiceToken``, and a stack of this function's own
+    account, Region and partition: ownership tags are compared with that stack.
     """
-    mine = unqualified_function_arn(invoked_function_arn) if isinstance(invoked_function_arn, str) else ""
-    function = _FUNCTION_ARN.fullmatch(mine)
-    if function is None or unqualified_function_arn(_text(event, "ServiceToken")) != mine:
+    mine = _FUNCTION_ARN.match(invoked_function_arn) if isinstance(invoked_function_arn, str) else None
+    theirs = _FUNCTION_ARN.match(_text(event, "ServiceToken"))
+    if mine is None or theirs is None or theirs[0] != mine[0]:
         return f"{NOT_ADDRESSED}: its ServiceToken names another function"
     stack = _STACK_ARN.fullmatch(_text(event, "StackId"))
     where = ("partition", "region", "account")
-    if stack is None or [stack[part] for part in where] != [function[part] for part in where]:
+    if stack is None or [stack[part] for part in where] != [mine[part] for part in where]:
         return f"{NOT_ADDRESSED}: its StackId is not a stack of this account and Region"
     return None
 
 
 def parse_envelope(event: Mapping[str, object]) -> Envelope:
-    """Only after :func:`envelope_problem` returned ``None``."""
     return Envelope(
         request_type=_text(event, "RequestType"),
         response_url=_text(event, "ResponseURL"),

@@ -1,9 +1,6 @@
-"""From CloudFormation's raw event fields to the typed inputs the service takes.
-
-CloudFormation adds ``ServiceToken`` (and, when the template sets it, ``ServiceTimeout``) to
-every custom resource's properties; they are the adapter's, so they are read and stripped here
-before the resource's own properties are validated. The PhysicalResourceId rules live here too:
-the service gets a reference to a secret, or ``None``, never a placeholder.
+"""From CloudFormation's raw event fields to the typed inputs the service takes: the
+resource's own properties, without those CloudFormation adds, and a reference to a secret (or
+``None``) instead of a PhysicalResourceId that may be a placeholder.
 """
 
 from __future__ import annotations
@@ -14,20 +11,17 @@ from typing import Final
 from ..errors import InvalidPropertiesError, ProviderConfigurationError
 from ..plan.naming import MAX_NAME_LENGTH, NAME_CHARS, SECRET_ARN
 from ..plan.properties import SecretProperties, parse_properties
-from .deadline import SERVICE_TIMEOUT_RULE, service_timeout
 
-# Properties CloudFormation itself adds to every custom resource; ServiceTimeout is read by the
-# adapter's timer (see .deadline) and must be readable.
+# Added by CloudFormation to every custom resource; the handler refuses an unreadable ServiceTimeout.
 CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
 
 
 def properties(raw: object, *, name_prefix: str) -> SecretProperties:
-    """The resource's own properties, validated; CloudFormation's are checked and stripped."""
+    """The resource's own properties, validated; CloudFormation's are stripped."""
     if not isinstance(raw, Mapping):
         raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
-    unreadable = service_timeout(raw) is None
     own = {k: v for k, v in raw.items() if k not in CLOUDFORMATION_PROPERTIES}
-    return parse_properties(own, name_prefix=name_prefix, also=(SERVICE_TIMEOUT_RULE,) if unreadable else ())
+    return parse_properties(own, name_prefix=name_prefix)
 
 
 def old_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
@@ -39,40 +33,29 @@ def old_properties(raw: object, *, name_prefix: str) -> SecretProperties | None:
 
 
 def is_secret_reference(physical_id: str) -> bool:
-    """A secret ARN or a syntactically valid secret name (placeholders contain ``#``).
-
-    Successful requests return the secret ARN; a Create that failed before the secret surely
-    existed returns the intended *name* (so the rollback Delete can still remove a secret that a
-    timed-out call created) or a marker containing ``#``, which no secret name can hold.
-    """
+    """A secret ARN, or a valid secret name: the intended name a failed Create answers with, so
+    that its rollback Delete can still remove a secret a timed-out call created. Placeholders
+    hold ``#``, which no secret name can."""
     if SECRET_ARN.fullmatch(physical_id):
         return True
     return len(physical_id) <= MAX_NAME_LENGTH and bool(NAME_CHARS.fullmatch(physical_id))
 
 
-def outside_prefix_problem(reference: str, prefix: str) -> str | None:
-    """Why the provider cannot act on the secret ``reference`` (ARN or name), or ``None``.
-
-    The provider's role reaches only ``secret:<SecretNamePrefix>*``; after the prefix changed,
-    every call on an older secret would be denied, so the request is refused before any call.
-    """
-    name = reference.split(":secret:", 1)[1][:-7] if SECRET_ARN.fullmatch(reference) else reference
-    if name.startswith(prefix):
-        return None
-    return (
-        f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach it; "
-        "set SecretNamePrefix back to the prefix the secret was made under"
-    )
-
-
 def secret_reference(physical_id: str, prefix: str) -> str | None:
-    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder;
-    :class:`ProviderConfigurationError` when the provider's role cannot reach it."""
+    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder.
+
+    :class:`ProviderConfigurationError` when it is outside the prefix: the provider's role
+    reaches only ``secret:<SecretNamePrefix>*``, so after the prefix changed every call on an
+    older secret would be denied.
+    """
     if not is_secret_reference(physical_id):
         return None
-    problem = outside_prefix_problem(physical_id, prefix)
-    if problem:
-        raise ProviderConfigurationError(problem)
+    name = physical_id.split(":secret:", 1)[1][:-7] if SECRET_ARN.fullmatch(physical_id) else physical_id
+    if not name.startswith(prefix):
+        raise ProviderConfigurationError(
+            f"Secret {name[:80]} is outside the provider's SecretNamePrefix '{prefix}', so its role cannot reach "
+            "it; set SecretNamePrefix back to the prefix the secret was made under"
+        )
     return physical_id
 
 
@@ -80,8 +63,6 @@ def deleted_reference(physical_id: str, prefix: str) -> str | None:
     """The SecretId a Delete's PhysicalResourceId stands for; ``None`` when it names no secret
     this provider could have made: a placeholder, or a bare name outside the prefix (a failed
     Create answers with the intended name, always under the prefix; a success with the ARN)."""
-    if not is_secret_reference(physical_id):
-        return None
-    if not SECRET_ARN.fullmatch(physical_id) and not physical_id.startswith(prefix):
-        return None
-    return secret_reference(physical_id, prefix)
+    if SECRET_ARN.fullmatch(physical_id) or physical_id.startswith(prefix):
+        return secret_reference(physical_id, prefix)
+    return None

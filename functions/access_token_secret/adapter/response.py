@@ -1,30 +1,35 @@
-"""Delivering the one response CloudFormation waits for.
+"""The one response CloudFormation waits for, sent only to CloudFormation, within 4,096 bytes.
 
-crhelper's own sender has no socket timeout, ignores the HTTP status and retries forever; a
-response that never lands leaves the stack waiting for an hour, and one that loops keeps the
-function busy until Lambda kills it. This sender is bounded: a few attempts with a socket
-timeout, success only on HTTP 2xx, no retry on a 4xx other than 429 (an expired or wrong
-pre-signed URL does not get better). The body is built to fit CloudFormation's 4,096 bytes.
+Bounded, unlike crhelper's sender (no socket timeout, any HTTP status, retries forever): a few
+attempts, success only on 2xx, no retry on a 4xx but 429 (a wrong pre-signed URL stays wrong).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Final
+from http.client import HTTPException, HTTPSConnection
+from typing import TYPE_CHECKING, Final
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from ..errors import MAX_REASON_CHARS
 from ..logs import logger
 
+if TYPE_CHECKING:
+    from .envelope import Envelope
+
 MAX_BODY_BYTES: Final = 4096
-MAX_REASON_CHARS: Final = 255
 ATTEMPTS: Final = 4
 SOCKET_TIMEOUT_S: Final = 5.0
+ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
+DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
+Deliver = Callable[[str, bytes], bool]
+_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 
 
 def shorten(reason: str, limit: int = MAX_REASON_CHARS) -> str:
@@ -47,9 +52,24 @@ def build_body(fields: Mapping[str, object]) -> bytes:
     return encoded
 
 
-ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
-DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
-_DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+def respond(
+    envelope: Envelope,
+    status: str,
+    reason: str,
+    physical_id: str,
+    *,
+    deliver: Deliver,
+    data: Mapping[str, str] | None = None,
+    no_echo: bool = False,
+) -> None:
+    """Send the answer to ``envelope``'s request; a FAILED one carries no Data and no NoEcho."""
+    failed = status == "FAILED"
+    reason = reason if failed else ""
+    logger.info("responding", extra={"status": status, "reason": reason, "physical_resource_id": physical_id})
+    fields = {"Status": status, "Reason": reason, "PhysicalResourceId": physical_id, "StackId": envelope.stack_id}
+    fields |= {"RequestId": envelope.request_id, "LogicalResourceId": envelope.logical_id}
+    body = build_body(fields | {"NoEcho": no_echo and not failed, "Data": {} if failed else dict(data or {})})
+    deliver(envelope.response_url, body)
 
 
 def request_key(fields: object) -> str | None:
@@ -58,46 +78,26 @@ def request_key(fields: object) -> str | None:
     if not isinstance(fields, Mapping):
         return None
     parts = [fields.get(name) for name in ("StackId", "LogicalResourceId", "RequestId")]
-    if not all(isinstance(part, str) and part for part in parts):
-        return None
-    return "|".join(str(part) for part in parts)
+    texts = [part for part in parts if isinstance(part, str) and part]
+    return "|".join(texts) if len(texts) == len(parts) else None
 
 
 def _key_of(path: str) -> str | None:
-    """The S3 object key a virtual-hosted URL path names: the path without its leading slash,
-    percent-decoded once (as S3 does; ``%257C`` stays ``%7C``, which is not ``|``)."""
-    if not path.startswith("/"):
-        return None
+    """The object key a virtual-hosted URL's path names, percent-decoded once as S3 does
+    (``%257C`` stays ``%7C``, which is not ``|``)."""
     try:
-        return unquote(path[1:], errors="strict")
+        return unquote(path[1:], errors="strict") if path.startswith("/") else None
     except UnicodeDecodeError:
         return None
 
 
-def partition_dns_suffix(environ: Mapping[str, str], region: str) -> str:
-    """The partition's DNS suffix: ``PARTITION_DNS_SUFFIX`` (the template passes
-    ``AWS::URLSuffix``); without it (a template older than 1.2) it is derived from the Region
-    as 1.1 did, which is right for the commercial, GovCloud and China partitions only."""
-    given = environ.get(DNS_SUFFIX_VARIABLE, "").strip().lower().strip(".")
-    if _DNS_NAME.fullmatch(given):
-        return given
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-
-
 @dataclass(frozen=True)
 class ResponseDestinations:
-    """Where a response may go: CloudFormation's response bucket for this Region, over HTTPS,
-    under the key of the very request it answers.
-
-    CloudFormation's pre-signed response URLs point at the bucket
-    ``cloudformation-custom-resource-response-<region without dashes>`` (CloudFormation User
-    Guide, custom resources and VPC endpoints), virtual-hosted style under the partition's DNS
-    suffix, and the object key is ``<StackId>|<LogicalResourceId>|<RequestId>``. A response can
-    carry the token (``ReturnAccessToken``), so a URL anywhere else gets no PUT at all, and so
-    does a genuine URL of another request (relayed from a stack of the invoker's own: its
-    signature is CloudFormation's, but the body would land under that other request). Tests and
-    the demo widen the hosts with ``RESPONSE_URL_ALLOWED_HOSTS`` (comma-separated host names,
-    still HTTPS, still the request's key); the provider's template never sets it.
+    """Where a response may go: over HTTPS to ``cloudformation-custom-resource-response-<region
+    without dashes>`` (CloudFormation User Guide, custom resources and VPC endpoints) under the
+    partition's DNS suffix, at the key ``<StackId>|<LogicalResourceId>|<RequestId>`` of the very
+    request it answers. A response can carry the token: a URL of another request (relayed) gets
+    no PUT either. ``RESPONSE_URL_ALLOWED_HOSTS`` adds hosts for tests; the template never sets it.
     """
 
     region: str
@@ -106,62 +106,44 @@ class ResponseDestinations:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> ResponseDestinations:
+        """The suffix is ``PARTITION_DNS_SUFFIX`` (``AWS::URLSuffix``); a template older than 1.2
+        sets none, so it is derived from the Region as 1.1 did (commercial, GovCloud, China)."""
         region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
         extra = (host.strip().lower() for host in environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
-        return cls(
-            region=region,
-            extra_hosts=frozenset(host for host in extra if host),
-            dns_suffix=partition_dns_suffix(environ, region),
-        )
-
-    def bucket_hosts(self) -> frozenset[str]:
-        if not self.region:
-            return frozenset()
-        bucket = f"cloudformation-custom-resource-response-{self.region.replace('-', '')}"
-        suffix = self.dns_suffix
-        return frozenset(
-            {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{self.region}.{suffix}", f"{bucket}.s3-{self.region}.{suffix}"}
-        )
+        suffix = environ.get(DNS_SUFFIX_VARIABLE, "").strip().lower().strip(".")
+        if not _DNS_NAME.fullmatch(suffix):
+            suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+        return cls(region, frozenset(host for host in extra if host), suffix)
 
     def refuses(self, url: str, key: str | None) -> bool:
         """Whether ``url`` must get no PUT when answering the request whose key is ``key``
         (:func:`request_key`). The warning names the host, never the URL (its query string is a
         signature, its path names a stack)."""
-        host = self.refused_host(url)
-        if host is not None:
-            logger.warning("response URL refused: not CloudFormation's response bucket", extra={"rejected_host": host})
-            return True
-        if key is None or _key_of(urlsplit(url).path) != key:
-            logger.warning(
-                "response URL refused: its key is not this request's StackId|LogicalResourceId|RequestId",
-                extra={"rejected_host": (urlsplit(url).hostname or "")[:255]},
-            )
-            return True
-        return False
-
-    def refused_host(self, url: str) -> str | None:
-        """The host to name in a warning when ``url``'s host is not allowed, else ``None``."""
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            return "(unparseable URL)"
+            return _refused("not CloudFormation's response bucket", "(unparseable URL)")
         host = (parts.hostname or "")[:255]
+        if not self._allows(parts, host, port):
+            return _refused("not CloudFormation's response bucket", host or "(no host)")
+        if key is None or _key_of(parts.path) != key:
+            return _refused("its key is not this request's StackId|LogicalResourceId|RequestId", host)
+        return False
+
+    def _allows(self, parts: SplitResult, host: str, port: int | None) -> bool:
+        """HTTPS without credentials, to an extra host, or to the bucket on port 443."""
         if parts.scheme != "https" or parts.username is not None or parts.password is not None:
-            return host or "(no host)"
-        if host in self.extra_hosts:
-            return None
-        if host in self.bucket_hosts() and port in (None, 443):
-            return None
-        return host or "(no host)"
+            return False
+        region, suffix = self.region, self.dns_suffix
+        bucket = f"cloudformation-custom-resource-response-{region.replace('-', '')}"
+        forms = {f"{bucket}.s3.{suffix}", f"{bucket}.s3.{region}.{suffix}", f"{bucket}.s3-{region}.{suffix}"}
+        return host in self.extra_hosts or (bool(region) and host in forms and port in (None, 443))
 
 
-def _connection(parts: SplitResult, context: ssl.SSLContext | None) -> tuple[http.client.HTTPConnection, str]:
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    connection = http.client.HTTPSConnection(
-        parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=context or ssl.create_default_context()
-    )
-    return connection, target
+def _refused(why: str, host: str) -> bool:
+    logger.warning(f"response URL refused: {why}", extra={"rejected_host": host})
+    return True
 
 
 def deliver(
@@ -169,37 +151,19 @@ def deliver(
     body: bytes,
     *,
     destinations: ResponseDestinations,
-    context: ssl.SSLContext | None = None,
     attempts: int = ATTEMPTS,
 ) -> bool:
-    """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it.
-
-    A URL outside ``destinations``, or one whose key is not the request ``body`` answers, gets
-    nothing. The Content-Type header is sent empty: the URL is signed without one, and S3 rejects
-    a request whose headers differ from what was signed.
-    """
+    """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it. A URL
+    outside ``destinations``, or under another key than the request ``body`` answers, gets nothing."""
     try:
-        answered = json.loads(body)
+        key = request_key(json.loads(body))
     except ValueError:
-        answered = None
-    if destinations.refuses(url, request_key(answered)):
+        key = None
+    if destinations.refuses(url, key):
         return False
     parts = urlsplit(url)
     for attempt in range(1, attempts + 1):
-        status: int | None = None
-        try:
-            connection, target = _connection(parts, context)
-            try:
-                connection.request(
-                    "PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))}
-                )
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            finally:
-                connection.close()
-        except (OSError, http.client.HTTPException) as error:
-            logger.warning("response not delivered", extra={"attempt": attempt, "error": type(error).__name__})
+        status = _put(parts, body, attempt)
         if status is not None:
             if 200 <= status < 300:
                 logger.info("response delivered", extra={"attempt": attempt, "http_status": status})
@@ -211,3 +175,20 @@ def deliver(
             time.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
     logger.error("response could not be delivered; CloudFormation will time out this request")
     return False
+
+
+def _put(parts: SplitResult, body: bytes, attempt: int) -> int | None:
+    """One PUT: its HTTP status, or ``None`` when none came back. The Content-Type header is sent
+    empty: the URL is signed without one, and S3 rejects headers that differ from what was signed."""
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        tls = ssl.create_default_context()
+        connection = HTTPSConnection(parts.hostname or "", parts.port, timeout=SOCKET_TIMEOUT_S, context=tls)
+        with closing(connection):
+            connection.request("PUT", target, body=body, headers={"Content-Type": "", "Content-Length": str(len(body))})
+            response = connection.getresponse()
+            response.read()
+            return response.status
+    except (OSError, HTTPException) as error:
+        logger.warning("response not delivered", extra={"attempt": attempt, "error": type(error).__name__})
+        return None

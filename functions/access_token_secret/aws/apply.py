@@ -15,6 +15,7 @@ from typing import assert_never
 from ..errors import NotFoundError
 from ..plan.actions import (
     Action,
+    Call,
     CreateSecret,
     DeleteSecret,
     GeneratedToken,
@@ -74,19 +75,27 @@ class Applier:
         return outcome
 
     def _apply(self, action: Action, outcome: Outcome) -> None:
-        secrets, arn = self._secrets, outcome.arn
+        """The actions whose result the outcome reports; every other one is a plain call."""
         match action:
             case CreateSecret():
                 self._create_secret(action, outcome)
+            case PutSecretValue():
+                self._put_secret_value(action, outcome)
+            case PromoteVersion(version_id=version, from_version_id=previous):
+                self._secrets.promote(outcome.arn, version_id=version, from_version_id=previous)
+                outcome.version_id = version
+            case ReportTokens():
+                self._report_tokens(action, outcome)
+            case _:
+                self._call(action, outcome.arn)
+
+    def _call(self, action: Call, arn: str) -> None:
+        secrets = self._secrets
+        match action:
             case RestoreSecret():
                 secrets.restore(arn)
             case UpdateSecret(kms_key_arn=key, description=description):
                 secrets.update(arn, kms_key_arn=key, description=description)
-            case PutSecretValue():
-                self._put_secret_value(action, outcome)
-            case PromoteVersion(version_id=version, from_version_id=previous):
-                secrets.promote(arn, version_id=version, from_version_id=previous)
-                outcome.version_id = version
             case UnstagePending(version_id=version):
                 secrets.unstage(arn, stage=PENDING, version_id=version)
             case TagSecret(tags=tags, secret_id=other):
@@ -95,8 +104,6 @@ class Applier:
                 secrets.untag(arn, keys)
             case PutResourcePolicy():
                 secrets.put_policy(arn, resource_policy(arn))
-            case ReportTokens():
-                self._report_tokens(action, outcome)
             case DeleteSecret(recovery_window_in_days=window):
                 with contextlib.suppress(NotFoundError):  # gone since DescribeSecret: the goal is reached
                     secrets.delete(arn, recovery_window_in_days=window)
@@ -123,14 +130,7 @@ class Applier:
     def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
         outcome.token, value = self._value(action.write)
         self._known[action.write.version_id] = outcome.token
-        outcome.arn, outcome.version_id = self._secrets.create(
-            name=action.name,
-            kms_key_arn=action.kms_key_arn,
-            description=action.description,
-            tags=action.tags,
-            value=value,
-            version_id=action.write.version_id,
-        )
+        outcome.arn, outcome.version_id = self._secrets.create(action, value)
         self._progress.record_secret(outcome.arn, created=True)
 
     def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:

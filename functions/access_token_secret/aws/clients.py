@@ -1,11 +1,9 @@
 """boto3 clients, built once per process and injected everywhere else.
 
-Creating a client reads no network, but it does load the service model, which is most of a
-cold start; that is why only the two clients the provider uses are built (crhelper's own
-lambda/events/logs clients are never created, see :mod:`access_token_secret.adapter.resource`).
-Retries use botocore's *standard* mode: exponential backoff with jitter on throttling
-(``ThrottlingException``, HTTP 429) and transient 5xx errors. Timeouts are short because a hung
-call must not eat the Lambda deadline before the provider can answer CloudFormation.
+Building a client loads its service model, most of a cold start: only the two the provider
+uses are built (never crhelper's own). botocore's *standard* retry mode backs off with jitter
+on throttling and transient 5xx errors. Timeouts are short: a hung call must not eat the
+Lambda deadline before the provider can answer CloudFormation.
 """
 
 from __future__ import annotations
@@ -23,9 +21,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ClientTiming:
-    """How long one AWS call may take and how often it is tried. The defaults are what the
-    provider runs with; tests pass smaller values so that a hang costs them a second, and keep
-    one test per real value."""
+    """How long one AWS call may take and how often it is tried (the defaults: production's)."""
 
     max_attempts: int = 6  # botocore's standard mode: the first try and 5 retries
     connect_timeout_s: float = 3

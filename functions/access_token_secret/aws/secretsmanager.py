@@ -8,12 +8,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 from ..errors import AwsCallError, NotFoundError, ProviderError
+from ..plan.actions import CreateSecret
 from ..plan.state import SecretState, SecretVersion
 from ..tokens import AccessToken
 from .translate import aws_call
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_secretsmanager.type_defs import ListSecretVersionIdsRequestTypeDef, PutSecretValueRequestTypeDef
 
 POLICY_RETRY_DELAY_S: Final = 2.0
 
@@ -88,35 +90,24 @@ class SecretsManager:
         """Versions that lost every staging label and are not yet pruned (DescribeSecret lists
         only labelled ones)."""
         found: list[str] = []
-        token: str | None = None
+        request: ListSecretVersionIdsRequestTypeDef = {"SecretId": secret_id, "IncludeDeprecated": True}
         while True:
             with aws_call("secretsmanager:ListSecretVersionIds"):
-                page = (
-                    self._client.list_secret_version_ids(SecretId=secret_id, IncludeDeprecated=True, NextToken=token)
-                    if token
-                    else self._client.list_secret_version_ids(SecretId=secret_id, IncludeDeprecated=True)
-                )
+                page = self._client.list_secret_version_ids(**request)
             found.extend(v["VersionId"] for v in page.get("Versions", []) if not v.get("VersionStages"))
-            token = page.get("NextToken")
-            if not token:
+            if not page.get("NextToken"):
                 return tuple(found)
+            request["NextToken"] = page["NextToken"]
 
-    def create(
-        self,
-        *,
-        name: str,
-        kms_key_arn: str,
-        description: str,
-        tags: tuple[tuple[str, str], ...],
-        value: str,
-        version_id: str,
-    ) -> tuple[str, str]:
+    def create(self, secret: CreateSecret, value: str) -> tuple[str, str]:
+        """``secret`` with ``value``, its ARN and VersionId."""
+        version_id = secret.write.version_id
         with aws_call("secretsmanager:CreateSecret"):
             created = self._client.create_secret(
-                Name=name,
-                KmsKeyId=kms_key_arn,
-                Description=description,
-                Tags=[{"Key": key, "Value": tag_value} for key, tag_value in tags],
+                Name=secret.name,
+                KmsKeyId=secret.kms_key_arn,
+                Description=secret.description,
+                Tags=[{"Key": key, "Value": tag_value} for key, tag_value in secret.tags],
                 SecretString=value,
                 ClientRequestToken=version_id,
             )
@@ -127,25 +118,22 @@ class SecretsManager:
             self._client.restore_secret(SecretId=secret_id)
 
     def update(self, secret_id: str, *, kms_key_arn: str | None, description: str | None) -> None:
-        changes: dict[str, str] = {}
-        if kms_key_arn is not None:
-            changes["KmsKeyId"] = kms_key_arn
-        if description is not None:
-            changes["Description"] = description
+        given = {"KmsKeyId": kms_key_arn, "Description": description}
+        changes = {name: value for name, value in given.items() if value is not None}
         with aws_call("secretsmanager:UpdateSecret"):
             self._client.update_secret(SecretId=secret_id, **changes)
 
     def put_value(self, secret_id: str, *, value: str, version_id: str, stages: tuple[str, ...] = ()) -> str:
         """A new version; with ``stages`` it gets those labels instead of AWSCURRENT."""
+        request: PutSecretValueRequestTypeDef = {
+            "SecretId": secret_id,
+            "SecretString": value,
+            "ClientRequestToken": version_id,
+        }
+        if stages:
+            request["VersionStages"] = list(stages)
         with aws_call("secretsmanager:PutSecretValue"):
-            if stages:
-                written = self._client.put_secret_value(
-                    SecretId=secret_id, SecretString=value, ClientRequestToken=version_id, VersionStages=list(stages)
-                )
-            else:
-                written = self._client.put_secret_value(
-                    SecretId=secret_id, SecretString=value, ClientRequestToken=version_id
-                )
+            written = self._client.put_secret_value(**request)
         return written.get("VersionId", version_id)
 
     def unstage(self, secret_id: str, *, stage: str, version_id: str) -> None:
@@ -156,13 +144,11 @@ class SecretsManager:
 
     def read_string(self, secret_id: str, *, version_id: str | None = None) -> str | None:
         """The ``SecretString`` of AWSCURRENT (or of ``version_id``)."""
+        # AWSCURRENT is AWS's default; naming it also makes moto follow the label after
+        # UpdateSecretVersionStage (its default pointer stays on the old version).
+        which = {"VersionStage": "AWSCURRENT"} if version_id is None else {"VersionId": version_id}
         with aws_call("secretsmanager:GetSecretValue"):
-            if version_id is None:
-                # AWSCURRENT is AWS's default; naming it also makes moto follow the label after
-                # UpdateSecretVersionStage (its default pointer stays on the old version).
-                found = self._client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
-            else:
-                found = self._client.get_secret_value(SecretId=secret_id, VersionId=version_id)
+            found = self._client.get_secret_value(SecretId=secret_id, **which)
         return found.get("SecretString")
 
     def read_document(self, secret_id: str, *, version_id: str | None = None) -> dict[str, object]:
@@ -172,18 +158,11 @@ class SecretsManager:
         return token_in(self.read_document(secret_id, version_id=version_id), keys)
 
     def promote(self, secret_id: str, *, version_id: str, from_version_id: str | None) -> None:
+        moved = {} if from_version_id is None else {"RemoveFromVersionId": from_version_id}
         with aws_call("secretsmanager:UpdateSecretVersionStage"):
-            if from_version_id is None:
-                self._client.update_secret_version_stage(
-                    SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=version_id
-                )
-            else:
-                self._client.update_secret_version_stage(
-                    SecretId=secret_id,
-                    VersionStage="AWSCURRENT",
-                    MoveToVersionId=version_id,
-                    RemoveFromVersionId=from_version_id,
-                )
+            self._client.update_secret_version_stage(
+                SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=version_id, **moved
+            )
 
     def tag(self, secret_id: str, tags: tuple[tuple[str, str], ...]) -> None:
         with aws_call("secretsmanager:TagResource"):

@@ -29,6 +29,8 @@ _NOT_FOUND = frozenset({"ResourceNotFoundException", "NotFoundException"})
 _THROTTLED = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
 _MESSAGE_ROOM = 120
 _SM = "secretsmanager:"
+_BAD_PARAMETER = "InvalidParameterException"
+_BAD_REQUEST = "InvalidRequestException"
 
 
 def _short(message: str) -> str:
@@ -37,9 +39,7 @@ def _short(message: str) -> str:
 
 
 def _scheduled(code: str, message: str) -> bool:
-    return code == "InvalidRequestException" and (
-        "scheduled for deletion" in message or "marked for deletion" in message
-    )
+    return code == _BAD_REQUEST and ("scheduled for deletion" in message or "marked for deletion" in message)
 
 
 def _taken(code: str, message: str) -> bool:
@@ -60,16 +60,8 @@ _RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
     (lambda _, code, __: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
     (lambda op, code, msg: op == _SM + "CreateSecret" and _taken(code, msg), NameTakenError, "{op}: the name is taken"),
     (lambda op, code, msg: op == _SM + "PutSecretValue" and _taken(code, msg), VersionTakenError, _FAILED),
-    (
-        lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == "InvalidParameterException",
-        LabelMovedError,
-        _FAILED,
-    ),
-    (
-        lambda op, code, _: op == _SM + "DeleteSecret" and code == "InvalidRequestException",
-        AlreadyDeletedError,
-        _FAILED,
-    ),
+    (lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == _BAD_PARAMETER, LabelMovedError, _FAILED),
+    (lambda op, code, _: op == _SM + "DeleteSecret" and code == _BAD_REQUEST, AlreadyDeletedError, _FAILED),
     (
         lambda _, code, msg: _scheduled(code, msg),
         ScheduledForDeletionError,
@@ -86,6 +78,7 @@ _RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
         AwsCallError,
         "{op} was throttled after several retries; retry the stack operation",
     ),
+    (lambda _, __, ___: True, AwsCallError, _FAILED),
 )
 
 
@@ -94,12 +87,8 @@ def translate(error: ClientError, operation: str) -> AwsCallError:
     details = error.response.get("Error", {})
     code = str(details.get("Code", "Unknown"))
     message = str(details.get("Message", ""))
-    for matches, error_class, template in _RULES:
-        if matches(operation, code, message.lower()):
-            return error_class(
-                template.format(op=operation, code=code, msg=_short(message)), operation=operation, code=code
-            )
-    return AwsCallError(_FAILED.format(op=operation, code=code, msg=_short(message)), operation=operation, code=code)
+    error_class, template = next((c, t) for matches, c, t in _RULES if matches(operation, code, message.lower()))
+    return error_class(template.format(op=operation, code=code, msg=_short(message)), operation=operation, code=code)
 
 
 @contextmanager
@@ -107,17 +96,12 @@ def aws_call(operation: str) -> Iterator[None]:
     """Run one AWS call; any botocore failure leaves as an :class:`AwsCallError`."""
     try:
         yield
+        return
     except ClientError as error:
         raise translate(error, operation) from None
     except ParamValidationError:
-        raise AwsCallError(
-            f"{operation} was rejected before sending: a parameter is out of range",
-            operation=operation,
-            code="ParamValidation",
-        ) from None
+        reason, code = f"{operation} was rejected before sending: a parameter is out of range", "ParamValidation"
     except BotoCoreError as error:
-        raise AwsCallError(
-            f"{operation} could not be completed ({type(error).__name__}); retry the stack operation",
-            operation=operation,
-            code=type(error).__name__,
-        ) from None
+        code = type(error).__name__
+        reason = f"{operation} could not be completed ({code}); retry the stack operation"
+    raise AwsCallError(reason, operation=operation, code=code) from None

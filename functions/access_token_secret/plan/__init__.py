@@ -1,7 +1,7 @@
 """Pure decisions: validated properties plus observed state in, a tuple of actions out.
 
-Nothing in this package performs I/O or imports boto3; every function is deterministic given
-its arguments, which is what makes the table-driven tests in ``tests/unit`` possible.
+Nothing in this package performs I/O or imports boto3: every function is deterministic given
+its arguments, so each decision can be tested from a table, with no AWS and no mocks.
 """
 
 from __future__ import annotations

@@ -13,9 +13,7 @@ from ..tokens import AccessToken, TokenFormat
 
 @dataclass(frozen=True)
 class SuppliedToken:
-    """The token from the template (its repr is masked)."""
-
-    token: AccessToken
+    token: AccessToken  # masked in every repr
 
 
 @dataclass(frozen=True)
@@ -26,7 +24,7 @@ class GeneratedToken:
 
 @dataclass(frozen=True)
 class ReusedToken:
-    """The token already stored in ``secret_id`` at ``version_id`` (the value is read, not moved)."""
+    """The token stored in ``secret_id`` at ``version_id``: read and written again, never moved."""
 
     secret_id: str
     version_id: str
@@ -37,11 +35,10 @@ TokenSource = SuppliedToken | GeneratedToken | ReusedToken
 
 @dataclass(frozen=True)
 class Write:
-    """One secret value: where its token comes from, the JSON key(s) it goes under and the
-    VersionId it is written as. ``also_keys`` holds the token under earlier JSON keys as well, so
-    a source location that still asks for the old ``SecretStringKey`` keeps working until
-    CloudFormation updates it (the next write drops them); ``others_from`` names the adopted
-    secret whose other JSON keys the document keeps (its AWSCURRENT at that moment)."""
+    """One secret value: its token's source, its JSON key and its VersionId. ``also_keys`` holds
+    the token under earlier JSON keys too, for a source location that still asks for the old
+    ``SecretStringKey`` until CloudFormation updates it (the next write drops them);
+    ``others_from`` names the adopted secret whose other JSON keys the document keeps."""
 
     source: TokenSource
     secret_string_key: str
@@ -66,7 +63,7 @@ class RestoreSecret:
 
 @dataclass(frozen=True)
 class UpdateSecret:
-    """Change the key and/or description; ``None`` leaves a field alone."""
+    """``None`` leaves a field alone."""
 
     kms_key_arn: str | None
     description: str | None
@@ -74,8 +71,7 @@ class UpdateSecret:
 
 @dataclass(frozen=True)
 class PutSecretValue:
-    """Write a new version: AWSCURRENT, or with ``stages`` (``("AWSPENDING",)``) the next token,
-    staged without moving AWSCURRENT."""
+    """A new version: AWSCURRENT, or with ``stages`` (``("AWSPENDING",)``) the next token."""
 
     write: Write
     stages: tuple[str, ...] = ()
@@ -87,7 +83,7 @@ class PutSecretValue:
 
 @dataclass(frozen=True)
 class PromoteVersion:
-    """Move AWSCURRENT back to a version that already holds the wanted value (rollback)."""
+    """Move AWSCURRENT to a version that already holds the wanted value (a rollback)."""
 
     version_id: str
     from_version_id: str | None
@@ -95,8 +91,6 @@ class PromoteVersion:
 
 @dataclass(frozen=True)
 class UnstagePending:
-    """Take AWSPENDING off a version that is not current: nothing is pending any more."""
-
     version_id: str
 
 
@@ -113,14 +107,13 @@ class UntagSecret:
 
 @dataclass(frozen=True)
 class PutResourcePolicy:
-    """Re-applied on every Create and Update so a hand-edited policy is repaired."""
+    """On every Create and Update, so that a hand-edited policy is repaired."""
 
 
 @dataclass(frozen=True)
 class ReportTokens:
-    """``ReturnAccessToken`` only: the tokens of the versions that carry AWSCURRENT, AWSPENDING
-    and AWSPREVIOUS once the plan has run (``None``: no such version). A token this request
-    wrote or already read is not read again."""
+    """``ReturnAccessToken``: the tokens of the versions carrying AWSCURRENT, AWSPENDING and
+    AWSPREVIOUS once the plan has run (``None``: no such version)."""
 
     current: str | None
     pending: str | None
@@ -133,31 +126,20 @@ class DeleteSecret:
     force: bool
 
 
-Action = (
-    CreateSecret
-    | RestoreSecret
-    | UpdateSecret
-    | PutSecretValue
-    | PromoteVersion
-    | UnstagePending
-    | TagSecret
-    | UntagSecret
-    | PutResourcePolicy
-    | ReportTokens
-    | DeleteSecret
-)
+# Actions that are one AWS call and change nothing the applier reports.
+Call = RestoreSecret | UpdateSecret | UnstagePending | TagSecret | UntagSecret | PutResourcePolicy | DeleteSecret
+Action = CreateSecret | PutSecretValue | PromoteVersion | ReportTokens | Call
 
 
 @dataclass(frozen=True)
 class Plan:
     """Actions on one secret, addressed by ``secret_id`` (its ARN, or its name before it
-    exists), with what the applier reports for it until an action changes that: its ``name``
-    and the VersionId carrying AWSCURRENT."""
+    exists); ``name`` and ``current_version`` are what the applier reports until an action
+    changes them, ``token_keys`` the JSON keys a stored token may be under (the wanted first)."""
 
     secret_id: str
     actions: tuple[Action, ...]
     note: str = ""
-    # The JSON keys a stored token may be under (the wanted one first), for every read.
     token_keys: tuple[str, ...] = ()
     name: str = ""
     current_version: str | None = None

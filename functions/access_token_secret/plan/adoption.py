@@ -17,11 +17,10 @@ before anything is read or written (:func:`check_adoptable`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
 
-from ..errors import KmsKeyError, ProviderError, SecretConflictError
+from ..errors import MAX_REASON_CHARS, KmsKeyError, ProviderError, SecretConflictError
 from ..tokens import AccessToken, is_acceptable_token
 from .context import ResourceIdentity
 from .naming import OWNER_STACK_TAG, TAG_PREFIX, is_owned_by, is_reclaimable_by
@@ -31,19 +30,13 @@ from .state import SecretState, Unreadable
 from .versions import keeps_other_keys
 
 ADOPT_TAG = TAG_PREFIX + "adopt"
-# CloudFormation shows a Reason of at most this many characters (the adapter cuts longer ones).
-MAX_REASON: Final = 255
 RETAG = "then tag it again and retry"  # the failed attempt used the consent up
 
 
 @dataclass(frozen=True)
 class Adoption:
-    """An existing secret whose owner consented, as observed.
-
-    ``token`` is the value under ``SecretStringKey`` in its AWSCURRENT document, or ``None``
-    with ``problem`` saying why it cannot be kept (never the value itself); ``kms_key_arn`` is
-    its key, resolved to an ARN (``None``: the AWS managed key).
-    """
+    """A consented secret as observed: its key's ARN (``None``: AWS managed), and the token under
+    ``SecretStringKey`` in its AWSCURRENT, or ``None`` and ``problem`` saying why (never the value)."""
 
     kms_key_arn: str | None
     token: AccessToken | None = None
@@ -53,7 +46,7 @@ class Adoption:
 def _first_fitting(*reasons: str) -> str:
     """The most informative Reason that CloudFormation shows whole: stack names (up to 128
     characters) are never cut, so the optional details go first when one is long."""
-    return next((r for r in reasons if len(r) <= MAX_REASON), reasons[-1])
+    return next((r for r in reasons if len(r) <= MAX_REASON_CHARS), reasons[-1])
 
 
 def check_consent(tags: Mapping[str, str], identity: ResourceIdentity, name: str, *, creating: bool = False) -> None:
@@ -145,29 +138,32 @@ class Candidate:
     creating: bool
 
 
+def _refusal(*checks: Callable[[], None]) -> ProviderError | None:
+    """The first check's refusal as a value, or ``None`` when all pass."""
+    for check in checks:
+        try:
+            check()
+        except ProviderError as refusal:
+            return refusal
+    return None
+
+
 def adoption_refusal(candidate: Candidate, keys: tuple[str | None, str] | None) -> ProviderError | None:
     """Why ``candidate`` cannot be adopted, from what is known before anything is read from it:
     consent, then what makes it impossible to own safely, then (once ``keys``, its key and the
     template's, are known) its key and whether the template may have its token."""
     found, name = candidate.found, candidate.name
-    try:
-        check_consent(found.tag_map(), candidate.identity, name, creating=candidate.creating)
-        check_adoptable(found, candidate.region, name)
-        if keys is not None:
-            check_key(keys[0], keys[1], name)
-            check_token_return(candidate.props, adopted=True)
-    except ProviderError as refusal:
-        return refusal
-    return None
+    checks = [
+        lambda: check_consent(found.tag_map(), candidate.identity, name, creating=candidate.creating),
+        lambda: check_adoptable(found, candidate.region, name),
+    ]
+    if keys is not None:
+        checks += [lambda: check_key(*keys, name), lambda: check_token_return(candidate.props, adopted=True)]
+    return _refusal(*checks)
 
 
 def policy_refusal(policy: str | Unreadable | None, candidate: Candidate) -> ProviderError | None:
-    """:func:`check_policy` as a value: the value is read only once the policy passed."""
-    try:
-        check_policy(policy, candidate.found, candidate.name)
-    except ProviderError as refusal:
-        return refusal
-    return None
+    return _refusal(lambda: check_policy(policy, candidate.found, candidate.name))
 
 
 def is_adopted(*secrets: SecretState | None) -> bool:

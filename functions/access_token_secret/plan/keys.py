@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..errors import KmsKeyError
 from .naming import arn_region
 from .state import KeyFacts, SecretState
-from .versions import kms_digest, recorded_kms_digest
+from .versions import kms_digest, parse
 
 
 def usable_key_arn(facts: KeyFacts, region: str) -> str:
@@ -32,10 +32,16 @@ def usable_key_arn(facts: KeyFacts, region: str) -> str:
     return facts.arn
 
 
+def key_to_describe(kms_key_id: str | None, checked: str) -> str | None:
+    """The key :func:`customer_key_arn` needs described, if any: ``checked`` (the template's
+    key) is described already, and an ``alias/aws/`` name is always AWS managed."""
+    if not kms_key_id or kms_key_id.startswith("alias/aws/") or kms_key_id == checked:
+        return None
+    return kms_key_id
+
+
 def customer_key_arn(kms_key_id: str | None, checked: str, keys: Mapping[str, KeyFacts]) -> str | None:
-    """The ARN of a secret's key when it is customer managed (``None``: AWS managed, which an
-    ``alias/aws/`` name always is). ``checked`` is the template's key, already described;
-    any other key is looked up in ``keys`` (see :func:`key_to_describe`)."""
+    """The ARN of a secret's key when it is customer managed (``None``: AWS managed)."""
     if not kms_key_id or kms_key_id.startswith("alias/aws/"):
         return None
     if kms_key_id == checked:
@@ -44,27 +50,20 @@ def customer_key_arn(kms_key_id: str | None, checked: str, keys: Mapping[str, Ke
     return facts.arn if facts.key_manager == "CUSTOMER" else None
 
 
-def key_to_describe(kms_key_id: str | None, checked: str) -> str | None:
-    """The key :func:`customer_key_arn` needs described, if any."""
-    if not kms_key_id or kms_key_id.startswith("alias/aws/") or kms_key_id == checked:
-        return None
-    return kms_key_id
+def _judged_by_own_key(secret: SecretState) -> bool:
+    """DescribeSecret returns KmsKeyId as it was given; only a secret whose versions record no
+    key, and whose KmsKeyId is not an ARN already, needs its key resolved."""
+    key_id = secret.kms_key_id
+    return key_id is not None and not key_id.startswith("arn:") and recorded_key(secret) is None
 
 
 def granted_key_to_describe(secret: SecretState, checked: str) -> str | None:
-    """The key :func:`key_replaced` needs described: DescribeSecret returns KmsKeyId as it was
-    given, and only a secret whose versions record no key is judged by its own key."""
-    key_id = secret.kms_key_id
-    if key_id is None or key_id.startswith("arn:") or recorded_key(secret) is not None:
-        return None
-    return key_to_describe(key_id, checked)
+    """The key :func:`key_replaced` needs described."""
+    return key_to_describe(secret.kms_key_id, checked) if _judged_by_own_key(secret) else None
 
 
 def granted_key_arn(secret: SecretState, checked: str, keys: Mapping[str, KeyFacts]) -> str | None:
-    key_id = secret.kms_key_id
-    if key_id is None or key_id.startswith("arn:") or recorded_key(secret) is not None:
-        return key_id
-    return customer_key_arn(key_id, checked, keys)
+    return customer_key_arn(secret.kms_key_id, checked, keys) if _judged_by_own_key(secret) else secret.kms_key_id
 
 
 def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: str | None) -> bool:
@@ -87,4 +86,5 @@ def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: 
 def recorded_key(observed: SecretState) -> str | None:
     """The KMS digest the newest provider-written labelled version records (AWSCURRENT, else
     AWSPREVIOUS, else AWSPENDING); ``None`` when none records one."""
-    return next((d for d in map(recorded_kms_digest, observed.labelled_versions()) if d is not None), None)
+    recorded = (parsed.kms_digest for parsed in map(parse, observed.labelled_versions()) if parsed is not None)
+    return next((digest for digest in recorded if digest is not None), None)

@@ -1,18 +1,15 @@
 """What AWSCURRENT and AWSPENDING must hold after a request, and the shortest way there.
 
-One model serves every request that lands on a secret: Create (on no secret at all), in-place
-Update, a move onto another secret (key change, rename, rename back), adoption, a rollback (new
-and old properties swapped), a redelivered or concurrent copy of an event, and a retry after a
-crash. They differ only in what was observed, so none is a special case:
+Create (on no secret), in-place Update, a move onto another secret, adoption, a rollback, a
+redelivered or concurrent event and a retry after a crash differ only in what was observed, so
+none is a special case:
 
-1. **Wants.** From the properties: the token AWSCURRENT must hold (generated: named by
-   ``RotationId``; supplied: the template's ``AccessToken``) and, when a next token differs from
-   it, the token AWSPENDING must hold (``NextRotationId`` / ``NextAccessToken``). Each under
-   ``SecretStringKey``, encrypted under the template's key.
+1. **Wants.** AWSCURRENT must hold the token named by ``RotationId`` (or the template's
+   ``AccessToken``), and AWSPENDING the next one when it differs (``NextRotationId`` /
+   ``NextAccessToken``); each under ``SecretStringKey``, encrypted under the template's key.
 2. **Who holds what.** A version holds a generated token when its VersionId carries that
-   RotationId's identity (any format or length: changing those never rotates). A version holds
-   a supplied token when this very request wrote it, or when the service read it
-   (:func:`reads_needed` names the versions it must read; a version not read holds nothing).
+   RotationId's identity (any format or length: changing those never rotates), and a supplied
+   token when this very request wrote it or the service read it (:func:`reads_needed`).
 3. **Diff.** The tables below are the rows this module runs (:data:`CURRENT_ROWS`,
    :data:`PENDING_ROWS`, :data:`SOURCE_ROWS`); the first matching row wins.
 
@@ -53,8 +50,8 @@ on any version of this secret or of the secret being left                       
 none of the above                                                                   generate
 ==================================================================================  ==================
 
-"For the key" means written for the template's KMS key (recorded in the VersionId; a version
-of release 1.0 records none, and the secret's key decides). A token is read and written again,
+"For the key": written for the template's KMS key (recorded in the VersionId; for a 1.0
+version, which records none, the secret's key decides). A token is read and written again,
 never moved between secrets. Rotation configured in Secrets Manager, and an AWSPENDING the
 provider did not write, are Secrets Manager's own rotation: the provider never stages over it.
 """
@@ -137,33 +134,25 @@ class Request:
         props = self.props
         if not props.stages_next_token:
             return None
-        if props.next_access_token is not None:
-            return Supplied(props.next_access_token)
-        return Generated(props.next_rotation_id)
+        token = props.next_access_token
+        return Supplied(token) if token is not None else Generated(props.next_rotation_id)
 
     @property
     def also_keys(self) -> tuple[str, ...]:
         """A source location may still ask for the previous JSON key until CloudFormation
         updates it, so a write in this request keeps the token under that key too."""
         old = self.old
-        changed = old is not None and old.secret_string_key != self.props.secret_string_key
-        return (old.secret_string_key,) if old is not None and changed else ()
+        return (old.secret_string_key,) if old and old.secret_string_key != self.props.secret_string_key else ()
 
 
 # Who holds what ---------------------------------------------------------------------------------
 
 
 def _known(state: SecretState, version: str, request: Request) -> AccessToken | None:
-    """The supplied token ``version`` holds, when this request wrote it or the service read it."""
-    read = state.value_of(version)
-    if read is not None:
-        return read
-    parsed = parse(version)
-    props = request.props
-    for purpose, token in ((VALUE, props.access_token), (NEXT, props.next_access_token)):
-        if parsed is not None and parsed.request_digest == request.digest(purpose):
-            return token  # this very request wrote it
-    return None
+    """The supplied token ``version`` holds, when the service read it or this request wrote it."""
+    parsed, props = parse(version), request.props
+    written = {request.digest(VALUE): props.access_token, request.digest(NEXT): props.next_access_token}
+    return state.value_of(version) or (written.get(parsed.request_digest) if parsed else None)
 
 
 def holds(state: SecretState, version: str, want: Want, request: Request) -> bool:
@@ -192,16 +181,16 @@ def _unread(state: SecretState, version: str | None, request: Request) -> bool:
     )
 
 
-def _fits(version: str, request: Request) -> bool:
+def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
     """Under ``SecretStringKey`` and written for the template's key (so it may carry a label:
     MediaTailor's grant is on that key, and a version written under another key may not have
-    been re-encrypted)."""
+    been re-encrypted); with ``unrecorded``, a version that records no key fits too."""
     parsed = parse(version)
-    desired = request.desired
+    keys = (kms_digest(request.desired.kms_key_arn), *((None,) if unrecorded else ()))
     return (
         parsed is not None
-        and parsed.content.key_identity == json_key_identity(desired.props.secret_string_key)
-        and parsed.kms_digest == kms_digest(desired.kms_key_arn)
+        and parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
+        and parsed.kms_digest in keys
     )
 
 
@@ -254,6 +243,10 @@ def first_match[Scene, Outcome](rows: tuple[Row[Scene, Outcome], ...], scene: Sc
     return next(row.act(scene) for row in rows if row.test(scene))
 
 
+def _always(_scene: object) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Lands:
     """What the rows look at: the request, the secret it lands on (:data:`EMPTY`: none yet) and
@@ -266,12 +259,12 @@ class Lands:
 
     def write(self, want: Want, purpose: str, also_keys: tuple[str, ...] = ()) -> Write:
         """A write of ``want``, from the source table, under a VersionId that records it."""
+        request = self.request
         source = first_match(SOURCE_ROWS, _Sourcing(self, want))
-        content = _content(want, source, self.request)
-        written = version_id(
-            content, self.request.desired.kms_key_arn, self.request.digest(purpose), keeps_others=bool(self.others_from)
-        )
-        return Write(source, self.request.props.secret_string_key, written, also_keys, self.others_from)
+        content = _content(want, source, request)
+        keeps = bool(self.others_from)
+        written = version_id(content, request.desired.kms_key_arn, request.digest(purpose), keeps_others=keeps)
+        return Write(source, request.props.secret_string_key, written, also_keys, self.others_from)
 
 
 @dataclass(frozen=True)
@@ -287,44 +280,40 @@ class _Sourcing:
                 return ReusedToken(secret.arn, found)
         return None
 
+    def supplied(self) -> TokenSource:
+        assert isinstance(self.want, Supplied)
+        return SuppliedToken(self.want.token)
 
-def _generate(sourcing: _Sourcing) -> TokenSource:
-    props = sourcing.lands.request.props
-    return GeneratedToken(props.token_format, props.token_length)
+    def reused(self) -> TokenSource:
+        found = self.held()
+        assert found is not None
+        return found
 
-
-def _supplied_token(sourcing: _Sourcing) -> TokenSource:
-    assert isinstance(sourcing.want, Supplied)
-    return SuppliedToken(sourcing.want.token)
-
-
-def _held(sourcing: _Sourcing) -> TokenSource:
-    found = sourcing.held()
-    assert found is not None
-    return found
+    def generate(self) -> TokenSource:
+        props = self.lands.request.props
+        return GeneratedToken(props.token_format, props.token_length)
 
 
 SOURCE_ROWS: Final[tuple[Row[_Sourcing, TokenSource], ...]] = (
-    Row("supplied by the template", "the template", lambda s: isinstance(s.want, Supplied), _supplied_token),
+    Row("supplied by the template", "the template", lambda s: isinstance(s.want, Supplied), _Sourcing.supplied),
     Row(
         "on any version of this secret or of the secret being left",
         "read it again",
         lambda s: s.held() is not None,
-        _held,
+        _Sourcing.reused,
     ),
-    Row("none of the above", "generate", lambda s: True, _generate),
+    Row("none of the above", "generate", _always, _Sourcing.generate),
 )
 
 
 def _content(want: Want, source: TokenSource, request: Request) -> VersionContent:
-    key = json_key_identity(request.props.secret_string_key)
+    props = request.props
+    key = json_key_identity(props.secret_string_key)
     if isinstance(want, Supplied):
         return VersionContent("u", SUPPLIED_IDENTITY, key)
-    if isinstance(source, ReusedToken):
-        reused = parse(source.version_id)
-        if reused is not None:  # the token keeps the identity it was generated with
-            return VersionContent("g", reused.content.token_identity, key)
-    props = request.props
+    reused = parse(source.version_id) if isinstance(source, ReusedToken) else None
+    if reused is not None:  # the token keeps the identity it was generated with
+        return VersionContent("g", reused.content.token_identity, key)
     return VersionContent("g", generated_identity(want.rotation_id, props.token_format, props.token_length), key)
 
 
@@ -333,16 +322,13 @@ def _in_place_key_change(lands: Lands) -> bool:
 
 
 def _settled_current(lands: Lands) -> bool:
+    """A key changed in place is rewritten, so AWSCURRENT is surely under the key; for an
+    earlier release's version, which records no key, the secret's key decides."""
     state, request = lands.state, lands.request
     current = state.current_version
-    parsed = parse(current)
-    if current is None or parsed is None or _in_place_key_change(lands):
-        return False  # a key changed in place: rewrite, so AWSCURRENT is surely under the key
-    if not holds(state, current, request.current, request):
+    if current is None or _in_place_key_change(lands) or not holds(state, current, request.current, request):
         return False
-    if parsed.kms_digest is None:  # an earlier release's version: the secret's key decides
-        return parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
-    return _fits(current, request)
+    return _fits(current, request, unrecorded=True)
 
 
 def _promotable(lands: Lands) -> str | None:
@@ -359,6 +345,11 @@ def _promote(lands: Lands) -> tuple[Action, ...]:
     return (PromoteVersion(found, lands.state.current_version),)
 
 
+def _write_current(lands: Lands) -> tuple[Action, ...]:
+    request = lands.request
+    return (PutSecretValue(lands.write(request.current, VALUE, request.also_keys)),)
+
+
 CURRENT_ROWS: Final[tuple[Row[Lands, tuple[Action, ...]], ...]] = (
     Row(
         "on AWSCURRENT under SecretStringKey for the key, and the key did not change",
@@ -372,12 +363,7 @@ CURRENT_ROWS: Final[tuple[Row[Lands, tuple[Action, ...]], ...]] = (
         lambda lands: _promotable(lands) is not None,
         _promote,
     ),
-    Row(
-        "anything else",
-        "write it (source)",
-        lambda lands: True,
-        lambda lands: (PutSecretValue(lands.write(lands.request.current, VALUE, lands.request.also_keys)),),
-    ),
+    Row("anything else", "write it (source)", _always, _write_current),
 )
 
 
@@ -398,39 +384,42 @@ class _Live:
         return self.lands.request.pending
 
 
-def _refuse_rotation(live: _Live) -> tuple[tuple[Action, ...], str | None]:
-    raise SecretConflictError(
-        f"Secret {live.lands.state.name[:80]} has rotation configured in Secrets Manager, whose rotation also uses "
-        "AWSPENDING; turn that rotation off (cancel-rotate-secret) before staging a next token"
-    )
+# Each outcome: the actions taken before AWSCURRENT is settled, and the version keeping the label.
+Staged = tuple[tuple[Action, ...], str | None]
 
 
-def _refuse_foreign(live: _Live) -> tuple[tuple[Action, ...], str | None]:
-    raise SecretConflictError(
-        f"Secret {live.lands.state.name[:80]} has AWSPENDING on a version this provider did not write (a rotation "
-        "in progress); finish or cancel that rotation before staging a next token"
-    )
+def _refuse(why: str) -> Callable[[_Live], Staged]:
+    def refuse(live: _Live) -> Staged:
+        raise SecretConflictError(f"Secret {live.lands.state.name[:80]} has {why} before staging a next token")
+
+    return refuse
 
 
 def _holds_next(live: _Live) -> bool:
-    request, version = live.lands.request, live.version
+    request, version, want = live.lands.request, live.version, live.want
     assert version is not None
-    assert live.want is not None
-    return holds(live.lands.state, version, live.want, request) and _fits(version, request)
+    assert want is not None
+    return holds(live.lands.state, version, want, request) and _fits(version, request)
 
 
-def _unstage(live: _Live) -> tuple[tuple[Action, ...], str | None]:
+def _unstage(live: _Live) -> Staged:
     assert live.version is not None
     return (UnstagePending(live.version),), None
 
 
-# Each outcome: the actions taken before AWSCURRENT is settled, and the version keeping the label.
-PENDING_ROWS: Final[tuple[Row[_Live, tuple[tuple[Action, ...], str | None]], ...]] = (
+def _keep(live: _Live) -> Staged:
+    return (), live.version
+
+
+PENDING_ROWS: Final[tuple[Row[_Live, Staged], ...]] = (
     Row(
         "any, with a next token wanted and rotation configured on the secret",
         "refused",
         lambda live: live.want is not None and live.lands.state.rotation_enabled,
-        _refuse_rotation,
+        _refuse(
+            "rotation configured in Secrets Manager, whose rotation also uses AWSPENDING; turn that rotation off "
+            "(cancel-rotate-secret)"
+        ),
     ),
     Row(
         "absent, or the version that is current afterwards",
@@ -442,14 +431,12 @@ PENDING_ROWS: Final[tuple[Row[_Live, tuple[tuple[Action, ...], str | None]], ...
         "not written by the provider, with a next token wanted",
         "refused",
         lambda live: parse(live.version) is None and live.want is not None,
-        _refuse_foreign,
+        _refuse(
+            "AWSPENDING on a version this provider did not write (a rotation in progress); finish or cancel that "
+            "rotation"
+        ),
     ),
-    Row(
-        "not written by the provider",
-        "left alone",
-        lambda live: parse(live.version) is None,
-        lambda live: ((), live.version),
-    ),
+    Row("not written by the provider", "left alone", lambda live: parse(live.version) is None, _keep),
     Row(
         "the current version, replaced by a write",
         "label taken off",
@@ -457,13 +444,8 @@ PENDING_ROWS: Final[tuple[Row[_Live, tuple[tuple[Action, ...], str | None]], ...
         _unstage,
     ),
     Row("any, with no next token wanted", "label taken off", lambda live: live.want is None, _unstage),
-    Row(
-        "holding the wanted next token under SecretStringKey for the key",
-        "kept",
-        _holds_next,
-        lambda live: ((), live.version),
-    ),
-    Row("anything else", "moved by the write", lambda live: True, lambda live: ((), None)),
+    Row("holding the wanted next token under SecretStringKey for the key", "kept", _holds_next, _keep),
+    Row("anything else", "moved by the write", _always, lambda live: ((), None)),
 )
 
 

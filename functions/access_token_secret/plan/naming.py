@@ -20,7 +20,6 @@ from .state import SecretState
 TAG_PREFIX: Final = "mediatailor-access-token-secret:"
 OWNER_STACK_TAG: Final = TAG_PREFIX + "stack-id"
 OWNER_LOGICAL_ID_TAG: Final = TAG_PREFIX + "logical-id"
-OWNER_TAG_KEYS: Final = (OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG)
 
 MAX_NAME_LENGTH: Final = 512
 NAME_CHARS = re.compile(r"[A-Za-z0-9/_+=.@-]+")
@@ -49,26 +48,22 @@ def prefix_problem(prefix: str) -> str | None:
 
 
 def default_secret_name(identity: ResourceIdentity, prefix: str) -> str:
-    """``<prefix><stack name>/<logical id>-<10 hex>``: readable, unique per resource, stable.
-
-    The name a resource's secret gets on Create. The digest covers the full stack ID (which
-    holds a UUID), so a stack deleted and created again under the same name gets a new name and
-    never collides with the old secret's recovery window.
+    """Create's name, ``<prefix><stack name>/<logical id>-<10 hex>``: readable, unique per
+    resource, stable. The digest covers the stack ID (which holds a UUID), so a stack deleted
+    and created again under the same name never collides with the old secret's recovery window.
     """
-    return _generated_name(identity, prefix, f"{identity.stack_id}\0{identity.logical_id}")
+    return _generated_name(identity, prefix)
 
 
 def key_bound_secret_name(identity: ResourceIdentity, prefix: str, kms_key_arn: str) -> str:
-    """The generated name of the secret that replaces this resource's secret under another key.
-
-    Same shape as :func:`default_secret_name`, with the key ARN in the digest: a key change is a
-    new secret (so a new ``SecretArn`` that makes CloudFormation update the source location),
-    and changing back to a key finds that key's secret again.
-    """
-    return _generated_name(identity, prefix, f"{identity.stack_id}\0{identity.logical_id}\0{kms_key_arn}")
+    """The name of the secret that replaces this resource's secret under another key: a key
+    change is a new secret (a new ``SecretArn`` makes CloudFormation update the source
+    location), and changing back to a key finds that key's secret again."""
+    return _generated_name(identity, prefix, kms_key_arn)
 
 
-def _generated_name(identity: ResourceIdentity, prefix: str, material: str) -> str:
+def _generated_name(identity: ResourceIdentity, prefix: str, *extra: str) -> str:
+    material = "\0".join((identity.stack_id, identity.logical_id, *extra))
     digest = hashlib.sha256(material.encode()).hexdigest()[:10]
     room = MAX_NAME_LENGTH - len(prefix) - len(digest) - 2
     stack = identity.stack_name[: room // 2]
@@ -124,10 +119,8 @@ def secret_name_after_update(
     """The name of the secret an Update converges, given the owned secret it leaves.
 
     ``wanted`` is the template's ``SecretName``; ``replaced`` whether the key MediaTailor was
-    granted changed (see :func:`access_token_secret.plan.keys.key_replaced`); ``first`` the
-    resource's first secret as described (``None``: absent, or not needed, see
-    :func:`first_secret_needed`). A SecretName kept across a key change is refused by
-    :func:`check_key_change_renames`.
+    granted changed (:func:`~.keys.key_replaced`); ``first`` the resource's first secret as
+    described (``None``: absent, or not needed, see :func:`first_secret_needed`).
 
     ============================================  =====================================
     situation                                     name

@@ -46,14 +46,11 @@ class SecretState:
     versions: tuple[SecretVersion, ...] = field(default=())
     deleted_date: datetime | None = None
     rotation_enabled: bool = False
-    # Replication: the Region of the primary when this secret is a replica (DescribeSecret's
-    # PrimaryRegion; AWS may also name the secret's own Region there), and the Regions it is
-    # replicated to (ReplicationStatus).
+    # PrimaryRegion (AWS may name the secret's own Region there) and ReplicationStatus' Regions.
     primary_region: str | None = None
     replica_regions: tuple[str, ...] = ()
-    # What was observed beyond DescribeSecret (see plan.observation): tokens read
-    # from versions (supplied tokens are never fingerprinted), and the versions that lost every
-    # label (ListSecretVersionIds with IncludeDeprecated; ``None``: not listed).
+    # Observed beyond DescribeSecret: tokens read from versions, and the versions that lost
+    # every label (ListSecretVersionIds with IncludeDeprecated; ``None``: not listed).
     values: tuple[tuple[str, AccessToken], ...] = ()
     unlabelled: tuple[str, ...] | None = None
 
@@ -64,10 +61,7 @@ class SecretState:
         return dict(self.tags)
 
     def version_with_stage(self, stage: str) -> str | None:
-        for version in self.versions:
-            if stage in version.stages:
-                return version.version_id
-        return None
+        return next((v.version_id for v in self.versions if stage in v.stages), None)
 
     @property
     def current_version(self) -> str | None:

@@ -2,8 +2,8 @@
 
 Every version the provider writes gets a ``ClientRequestToken`` (which becomes its VersionId)
 laid out by one of the schemes below. The layout is a stored format: releases read what earlier
-releases wrote, so the table, the digests and their salts are frozen (golden fixtures in
-``tests/fixtures`` replay what 1.0 and 1.1 stored).
+releases wrote, so the table, the digests and their salts are frozen (golden fixtures replay
+what each release stored).
 
 =======  ======  ====  ==============  ===============  ==========  ==============
 scheme   length  kind  token identity  JSON-key ident.  KMS digest  request digest
@@ -46,18 +46,7 @@ LEGACY_PREFIX: Final = "mtats1"
 SUPPLIED_IDENTITY: Final = "0" * 16
 
 
-@dataclass(frozen=True)
-class Scheme:
-    prefix: str
-    kms_digest_length: int
-
-    @property
-    def length(self) -> int:
-        return len(self.prefix) + 1 + 16 + 16 + self.kms_digest_length + 16
-
-
-SCHEMES: Final = (Scheme(LEGACY_PREFIX, 0), Scheme(PREFIX, 8))
-WRITTEN: Final = SCHEMES[-1]
+KMS_DIGEST_LENGTHS: Final = {LEGACY_PREFIX: 0, PREFIX: 8}  # by scheme
 
 
 def _digest(*parts: str) -> str:
@@ -65,7 +54,7 @@ def _digest(*parts: str) -> str:
 
 
 def kms_digest(kms_key_arn: str) -> str:
-    return _digest("kms", kms_key_arn)[: WRITTEN.kms_digest_length]
+    return _digest("kms", kms_key_arn)[: KMS_DIGEST_LENGTHS[PREFIX]]
 
 
 def json_key_identity(secret_string_key: str) -> str:
@@ -109,11 +98,13 @@ class ParsedVersion:
 
 
 def content_of(props: SecretProperties) -> VersionContent:
+    """What a version written for ``props``'s current token holds."""
     key_identity = json_key_identity(props.secret_string_key)
     if props.access_token is not None:
         return VersionContent("u", SUPPLIED_IDENTITY, key_identity)
-    token_identity = generated_identity(props.rotation_id, props.token_format, props.token_length)
-    return VersionContent("g", token_identity, key_identity)
+    return VersionContent(
+        "g", generated_identity(props.rotation_id, props.token_format, props.token_length), key_identity
+    )
 
 
 def version_id(content: VersionContent, kms_key_arn: str, request_digest: str, *, keeps_others: bool = False) -> str:
@@ -123,21 +114,18 @@ def version_id(content: VersionContent, kms_key_arn: str, request_digest: str, *
 
 def parse(value: str | None) -> ParsedVersion | None:
     """The fields of a provider-written VersionId; ``None`` for anyone else's."""
-    if value is None:
+    scheme, body = (value[:6], value[6:]) if value else ("", "")
+    kms_length = KMS_DIGEST_LENGTHS.get(scheme)
+    if kms_length is None or len(body) != 1 + 16 + 16 + kms_length + 16:
         return None
-    scheme = next((s for s in SCHEMES if value.startswith(s.prefix) and len(value) == s.length), None)
-    if scheme is None:
+    kind, kms_end = body[0], 33 + kms_length
+    if kind.lower() not in ("g", "u") or (scheme == LEGACY_PREFIX and kind.isupper()):
         return None
-    body = value[len(scheme.prefix) :]
-    kind = body[0]
-    if kind.lower() not in ("g", "u") or (scheme.prefix == LEGACY_PREFIX and kind.isupper()):
-        return None
-    kms_end = 33 + scheme.kms_digest_length
     return ParsedVersion(
-        scheme=scheme.prefix,
+        scheme=scheme,
         content=VersionContent(kind.lower(), body[1:17], body[17:33]),
         adopted=kind.isupper(),
-        kms_digest=body[33:kms_end] if scheme.kms_digest_length else None,
+        kms_digest=body[33:kms_end] if kms_length else None,
         request_digest=body[kms_end:],
     )
 
@@ -146,10 +134,3 @@ def keeps_other_keys(value: str | None) -> bool:
     """Written for an adopted secret: later writes keep the other keys of its JSON document."""
     parsed = parse(value)
     return parsed is not None and parsed.adopted
-
-
-def recorded_kms_digest(value: str | None) -> str | None:
-    """The KMS key identity a version was written for; ``None`` when it was not recorded
-    (an earlier release's version, or one written by hand)."""
-    parsed = parse(value)
-    return parsed.kms_digest if parsed is not None else None
