@@ -501,8 +501,21 @@ def documented_failures() -> set[str]:
 
 
 def documented_others() -> int:
-    (count,) = [int(re.findall(r"\d+", row[0])[0]) for row in _controls_table() if row[0].startswith("The other")]
-    return count
+    """The Control Tower rules the table calls passing or not applying by default: its count of
+    "the other" rules plus each control it names that does not fail."""
+    table = _controls_table()
+    (count,) = [int(re.findall(r"\d+", row[0])[0]) for row in table if row[0].startswith("The other")]
+    named = {found for row in table if row[1] != "Fails" for found in re.findall(r"CT\.[A-Z]+\.PR\.\d+", row[0])}
+    return count + len(named)
+
+
+def test_control_tower_controls_the_table_says_an_option_meets_do_pass_with_every_option(
+    cfn_guard: Path, tmp_path: Path
+) -> None:
+    named = {found for row in _controls_table() for found in re.findall(r"CT\.[A-Z]+\.PR\.\d+", row[0])}
+    found = control_tower(cfn_guard, EVERY_OPTION, tmp_path)
+
+    assert named <= found["PASS"]
 
 
 @pytest.mark.parametrize(
