@@ -66,11 +66,13 @@ $(BUILD_DIR)/template.yaml: $(SAM_DEPENDENCY) template.yaml functions/Makefile f
 build: $(BUILD_DIR)/template.yaml
 
 # Needs an AWS account. REGION defaults to the shell's AWS_REGION; the stack name, capabilities
-# and the change-set confirmation come from samconfig.toml.
+# and the change-set confirmation come from samconfig.toml, named explicitly: SAM looks for it
+# beside the template it is given, which is the built one in $(BUILD_DIR).
 REGION ?= $(AWS_REGION)
 deploy: build
 	@test -n "$(REGION)" || { echo "set REGION=<region>"; exit 2; }
-	PATH="$(SAM_PATH)" $(SAM) deploy --region $(REGION) --template-file $(BUILD_DIR)/template.yaml
+	PATH="$(SAM_PATH)" $(SAM) deploy --region $(REGION) --template-file $(BUILD_DIR)/template.yaml \
+		--config-file $(CURDIR)/samconfig.toml
 
 delete: $(SAM_DEPENDENCY)
 	@test -n "$(REGION)" || { echo "set REGION=<region>"; exit 2; }

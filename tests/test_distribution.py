@@ -194,3 +194,18 @@ def test_every_environment_variable_the_template_sets_or_the_code_reads_is_in_th
 
     assert documented == set(variables) | {response.ALLOWED_HOSTS_VARIABLE}
     assert variables[response.DNS_SUFFIX_VARIABLE] == {"Ref": "AWS::URLSuffix"}
+
+
+def test_make_deploy_reads_the_repository_s_samconfig_with_the_built_template() -> None:
+    """SAM looks for samconfig.toml beside the template it deploys (the built one, in
+    .aws-sam/build); without --config-file it would lose the stack name, the capabilities and
+    the change-set confirmation, and stop at "Missing option '--stack-name'"."""
+    dry = subprocess.run(
+        ["make", "-n", "deploy", "REGION=eu-west-1", "SAM=sam"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    commands = dry.stdout.replace("\\\n", " ").splitlines()
+    (deploy,) = [line for line in commands if " deploy --region eu-west-1" in line]
+    assert f"--config-file {ROOT}/samconfig.toml" in deploy
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())["default"]
+    assert config["global"]["parameters"]["stack_name"] == "mediatailor-access-token-secret"
+    assert {"capabilities", "confirm_changeset", "resolve_s3"} <= set(config["deploy"]["parameters"])
