@@ -162,23 +162,16 @@ def holds(state: SecretState, version: str, want: Want, request: Request) -> boo
         return False
     if isinstance(want, Generated):
         props = request.props
-        if request.creating:
-            identities = frozenset({generated_identity(want.rotation_id, props.token_format, props.token_length)})
-        else:
-            identities = generated_identities(want.rotation_id)
+        asked = frozenset({generated_identity(want.rotation_id, props.token_format, props.token_length)})
+        identities = asked if request.creating else generated_identities(want.rotation_id)
         return parsed.content.generated and parsed.content.token_identity in identities
     return not parsed.content.generated and _known(state, version, request) == want.token
 
 
-def _unread(state: SecretState, version: str | None, request: Request) -> bool:
+def _unread(state: SecretState, version: str, request: Request) -> bool:
     """A provider-written version of a supplied token whose token is not known."""
     parsed = parse(version)
-    return (
-        version is not None
-        and parsed is not None
-        and not parsed.content.generated
-        and not _known(state, version, request)
-    )
+    return parsed is not None and not parsed.content.generated and not _known(state, version, request)
 
 
 def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
@@ -369,19 +362,14 @@ CURRENT_ROWS: Final[tuple[Row[Lands, tuple[Action, ...]], ...]] = (
 
 @dataclass(frozen=True)
 class _Live:
-    """The AWSPENDING table's view: the version carrying the label now, and AWSCURRENT's fate."""
+    """The AWSPENDING table's view: the version carrying the label now (and the next token
+    wanted), and AWSCURRENT's fate."""
 
     lands: Lands
+    version: str | None
+    want: Want | None
     post_current: str | None
     rewritten: bool
-
-    @property
-    def version(self) -> str | None:
-        return self.lands.state.version_with_stage(PENDING)
-
-    @property
-    def want(self) -> Want | None:
-        return self.lands.request.pending
 
 
 # Each outcome: the actions taken before AWSCURRENT is settled, and the version keeping the label.
@@ -471,9 +459,10 @@ def settle(lands: Lands, value: tuple[Action, ...] | None = None) -> Settled:
     written = next((a.write.version_id for a in value if isinstance(a, PutSecretValue)), None)
     promoted = next((a.version_id for a in value if isinstance(a, PromoteVersion)), None)
     post_current = written or promoted or current
-    before, pending = first_match(PENDING_ROWS, _Live(lands, post_current, rewritten=written is not None))
-    after: tuple[Action, ...] = ()
     want = lands.request.pending
+    live = _Live(lands, state.version_with_stage(PENDING), want, post_current, rewritten=written is not None)
+    before, pending = first_match(PENDING_ROWS, live)
+    after: tuple[Action, ...] = ()
     if want is not None and pending is None:
         write = lands.write(want, NEXT)
         after, pending = (PutSecretValue(write, stages=(PENDING,)),), write.version_id

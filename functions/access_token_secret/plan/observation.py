@@ -203,18 +203,7 @@ def _reads(asked: Asked, seen: Observation) -> Reads:
     if landing is None:
         return where
     if candidate is not None:
-        if adoption_refusal(candidate, None) is not None:
-            return where
-        to_describe = key_to_describe(landing.kms_key_id, where.key_arn)
-        if to_describe is not None:
-            yield DescribeKey(to_describe)
-        if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
-            return where
-        yield ReadPolicy(landing.arn)
-        if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], candidate) is None:
-            if landing.deleted_date is not None:
-                yield Restore(landing.arn)
-            yield ReadStored(landing.arn)
+        yield from _adoption_reads(asked, where, seen, candidate)
     elif landing.deleted_date is None:  # a secret in its recovery window answers no read
         request = Request(where.desired(asked), asked.old, creating=asked.creating)
         for version in reads_needed(request, landing):
@@ -222,6 +211,23 @@ def _reads(asked: Asked, seen: Observation) -> Reads:
         if listing_needed(request, landing, where.donor):
             yield ListVersions(landing.arn)
     return where
+
+
+def _adoption_reads(asked: Asked, where: Where, seen: Observation, candidate: Candidate) -> Generator[Read]:
+    """Each read only once nothing known so far refuses the adoption."""
+    landing = candidate.found
+    if adoption_refusal(candidate, None) is not None:
+        return
+    to_describe = key_to_describe(landing.kms_key_id, where.key_arn)
+    if to_describe is not None:
+        yield DescribeKey(to_describe)
+    if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
+        return
+    yield ReadPolicy(landing.arn)
+    if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], candidate) is None:
+        if landing.deleted_date is not None:
+            yield Restore(landing.arn)
+        yield ReadStored(landing.arn)
 
 
 def adopted_key(where: Where, seen: Observation) -> str | None:

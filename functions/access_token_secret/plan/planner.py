@@ -73,9 +73,7 @@ def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
         return None
     key_arn = adopted_key(found, seen)
     refusal = adoption_refusal(candidate, (key_arn, found.key_arn))
-    if refusal is not None:
-        raise refusal
-    refusal = policy_refusal(seen.policies[candidate.found.arn], candidate)
+    refusal = refusal or policy_refusal(seen.policies[candidate.found.arn], candidate)
     if refusal is not None:
         raise refusal
     if asked.props.access_token is not None:
@@ -100,11 +98,8 @@ def moved(before: Plan, after: Plan) -> bool:
 
 def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
     """Restore when allowed; raise when the secret belongs to someone else."""
-    tags = state.tag_map()
-    identity = desired.identity
-    if is_owned_by(tags, identity):
-        return (RestoreSecret(),) if state.deleted_date is not None else ()
-    if adoption is not None:  # its consent and key were checked before it was read
+    tags, identity = state.tag_map(), desired.identity
+    if is_owned_by(tags, identity) or adoption is not None:  # an adoption's consent was checked
         return (RestoreSecret(),) if state.deleted_date is not None else ()
     if state.deleted_date is not None:
         if is_reclaimable_by(tags, identity):
@@ -129,18 +124,13 @@ def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption 
 def _tag_actions(desired: Desired, state: SecretState, old: SecretProperties | None) -> tuple[Action, ...]:
     """Stale tags go first: TagResource appends, and a secret holds at most 50 tags (TagResource
     API reference), so swapping 48 user tags must not pass through 2 + 48 + 48."""
-    present = state.tag_map()
-    wanted = desired.tags()
-    actions: list[Action] = []
+    present, wanted = state.tag_map(), desired.tags()
     # Only tags this resource managed before are removed: others may belong to tag policies.
     previously = old.tag_map() if old is not None else {}
     stale = tuple(sorted(k for k in previously if k not in wanted and k in present))
-    if stale:
-        actions.append(UntagSecret(stale))
     changed = tuple(sorted((k, v) for k, v in wanted.items() if present.get(k) != v))
-    if changed:
-        actions.append(TagSecret(changed))
-    return tuple(actions)
+    untag: tuple[Action, ...] = (UntagSecret(stale),) if stale else ()
+    return (*untag, TagSecret(changed)) if changed else untag
 
 
 def plan_converge(
@@ -168,17 +158,14 @@ def plan_converge(
     lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
     settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
     actions = _create(desired, settled) if observed is None else _update(desired, observed, old, adoption, settled)
-    present = observed.tag_map() if observed is not None else {}
-    left = donor if donor is not None and (observed is None or donor.arn != observed.arn) else None
-    actions = with_record(actions, desired.identity, present, left=left)
+    left = donor if donor is not None and donor.arn != state.arn else None
+    actions = with_record(actions, desired.identity, state.tag_map(), left=left)
     if props.return_access_token:
         supplied_only = adopted or is_adopted(donor)
         actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
     note = "create" if observed is None else "adopt" if adoption else "converge"
-    secret_id = observed.arn if observed is not None else desired.name
-    name = observed.name if observed is not None else desired.name
-    current = observed.current_version if observed is not None else None
-    return Plan(secret_id, tuple(actions), note=note, token_keys=token_keys, name=name, current_version=current)
+    name, current = state.name or desired.name, state.current_version
+    return Plan(state.arn or desired.name, tuple(actions), note, token_keys, name, current)
 
 
 def _create(desired: Desired, settled: Settled) -> list[Action]:
@@ -198,15 +185,10 @@ def _update(
     props = desired.props
     ownership = _ownership_actions(desired, observed, adoption)
     actions: list[Action] = list(ownership)
-    key_changed = observed.kms_key_id != desired.kms_key_arn
-    description_changed = observed.description != props.description
-    if key_changed or description_changed:
-        actions.append(
-            UpdateSecret(
-                kms_key_arn=desired.kms_key_arn if key_changed else None,
-                description=props.description if description_changed else None,
-            )
-        )
+    key = desired.kms_key_arn if observed.kms_key_id != desired.kms_key_arn else None
+    description = props.description if observed.description != props.description else None
+    if key is not None or description is not None:
+        actions.append(UpdateSecret(kms_key_arn=key, description=description))
     actions.extend(settled.actions)
     # The tags a reclaim already moved (see _ownership_actions) are not tagged twice.
     moved_tags = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
@@ -255,21 +237,18 @@ def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
         return Plan("", (), note="the PhysicalResourceId names no secret this provider made")
     observed = seen.secrets[asked.reference]
     check_not_superseded(asked.identity, landing=observed)
-    plan = plan_delete(asked.identity, asked.options, observed)
-    present = observed.tag_map() if observed is not None else {}
-    return replace(plan, actions=tuple(with_record(list(plan.actions), asked.identity, present)))
+    return plan_delete(asked.identity, asked.options, observed)
 
 
 def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:
-    """Schedule deletion of an owned secret; anything else is answered without touching AWS."""
+    """Schedule deletion of an owned secret (recorded first); anything else touches nothing."""
     if observed is None:
         return Plan("", (), note="already gone")
     if not is_owned_by(observed.tag_map(), identity):
         return Plan(observed.arn, (), note="not owned by this resource; left untouched")
     if observed.deleted_date is not None:
         return Plan(observed.arn, (), note="already scheduled for deletion")
-    if options.force_delete_without_recovery:
-        action = DeleteSecret(recovery_window_in_days=None, force=True)
-    else:
-        action = DeleteSecret(recovery_window_in_days=options.recovery_window_in_days, force=False)
-    return Plan(observed.arn, (action,), note="delete", name=observed.name)
+    force = options.force_delete_without_recovery
+    action = DeleteSecret(recovery_window_in_days=None if force else options.recovery_window_in_days, force=force)
+    actions = with_record([action], identity, observed.tag_map())
+    return Plan(observed.arn, tuple(actions), note="delete", name=observed.name)
