@@ -224,7 +224,7 @@ def _adoption_reads(asked: Asked, where: Where, seen: Observation, candidate: Ca
     if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
         return
     yield ReadPolicy(landing.arn)
-    if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], candidate) is None:
+    if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], landing, candidate.name) is None:
         if landing.deleted_date is not None:
             yield Restore(landing.arn)
         yield ReadStored(landing.arn)

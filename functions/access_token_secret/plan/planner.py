@@ -30,11 +30,11 @@ from .adoption import (
     ADOPT_TAG,
     Adoption,
     adoption_refusal,
-    check_token_return,
     consented,
     is_adopted,
     policy_refusal,
     stored_token,
+    token_return_refusal,
 )
 from .context import ResourceIdentity
 from .desired import Desired
@@ -58,8 +58,9 @@ def decide(asked: Asked, seen: Observation) -> Plan:
     if leaving is not None and is_owned_by(leaving.tag_map(), asked.identity):
         check_key_change_renames(asked.props.secret_name, leaving.name, replaced=found.replaced)
     adoption = _adoption(asked, found, seen)
-    if adoption is None:
-        check_token_return(asked.props, adopted=is_adopted(found.landing, found.donor))
+    refusal = None if adoption else token_return_refusal(asked.props, adopted=is_adopted(found.landing, found.donor))
+    if refusal is not None:
+        raise refusal
     desired = found.desired(asked)
     return plan_converge(
         desired, found.landing, old=asked.old, donor=found.donor, adoption=adoption, creating=asked.creating
@@ -73,7 +74,7 @@ def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
         return None
     key_arn = adopted_key(found, seen)
     refusal = adoption_refusal(candidate, (key_arn, found.key_arn))
-    refusal = refusal or policy_refusal(seen.policies[candidate.found.arn], candidate)
+    refusal = refusal or policy_refusal(seen.policies[candidate.found.arn], candidate.found, candidate.name)
     if refusal is not None:
         raise refusal
     if asked.props.access_token is not None:
@@ -222,7 +223,7 @@ def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
 
 def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTokens:
     """The tokens the response carries. From an adopted secret only those the template supplies
-    (``AccessToken``, and ``NextAccessToken`` when ``staged``; :func:`~.adoption.check_token_return`
+    (``AccessToken``, and ``NextAccessToken`` when ``staged``; :func:`~.adoption.token_return_refusal`
     requires a supplied AccessToken, so AWSCURRENT holds it). AWSPREVIOUS, or an AWSPENDING the
     template did not ask for, may hold the hand-made token, which the deployer was never shown:
     those read as the current token."""
