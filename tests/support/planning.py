@@ -10,7 +10,7 @@ from typing import Any
 from access_token_secret.adapter.inputs import properties
 from access_token_secret.plan.actions import Plan
 from access_token_secret.plan.context import ProviderSettings, ResourceIdentity
-from access_token_secret.plan.desired import Desired
+from access_token_secret.plan.labels import Desired
 from access_token_secret.plan.naming import owner_tags
 from access_token_secret.plan.observation import (
     Asked,

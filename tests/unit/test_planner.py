@@ -22,8 +22,8 @@ from access_token_secret.plan.actions import (
     Write,
 )
 from access_token_secret.plan.context import ResourceIdentity
-from access_token_secret.plan.desired import Desired
 from access_token_secret.plan.keys import key_replaced
+from access_token_secret.plan.labels import Desired
 from access_token_secret.plan.naming import owner_tags
 from access_token_secret.plan.planner import plan_converge, plan_delete
 from access_token_secret.plan.properties import DeletionOptions

@@ -75,7 +75,8 @@ from .actions import (
     UnstagePending,
     Write,
 )
-from .desired import Desired
+from .context import ResourceIdentity
+from .naming import owner_tags
 from .properties import SecretProperties
 from .state import PENDING, PREVIOUS, SecretState
 from .versions import (
@@ -92,6 +93,19 @@ from .versions import (
 VALUE: Final = "value"  # request-digest purposes: the current token, and the next one
 NEXT: Final = "pending"
 EMPTY: Final = SecretState(arn="", name="")  # no secret observed: a Create
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What the template asks for, resolved: validated properties, and the secret's name and key."""
+
+    props: SecretProperties
+    identity: ResourceIdentity
+    name: str
+    kms_key_arn: str
+
+    def tags(self) -> dict[str, str]:
+        return self.props.tag_map() | owner_tags(self.identity)
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,14 @@ one is restored before its value is read.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 
 from ..tokens import AccessToken
 from .adoption import Candidate, adoption_refusal, policy_refusal, wants_adoption
 from .context import ProviderSettings, ResourceIdentity
-from .desired import Desired
 from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
-from .labels import Request, listing_needed, reads_needed
+from .labels import Desired, Request, listing_needed, reads_needed
 from .naming import default_secret_name, first_secret_needed, is_owned_by, secret_name_after_update
 from .properties import DeletionOptions, SecretProperties
 from .state import KeyFacts, SecretState, Unreadable
@@ -110,10 +109,10 @@ class Observation:
     policies: dict[str, str | Unreadable | None] = field(default_factory=dict)
     stored: dict[str, str | None] = field(default_factory=dict)
 
-    def _update(self, arn: str, change: dict[str, object]) -> None:
+    def _update(self, arn: str, change: Callable[[SecretState], SecretState]) -> None:
         for secret_id, state in self.secrets.items():
             if state is not None and state.arn == arn:
-                self.secrets[secret_id] = replace(state, **change)  # type: ignore[arg-type]
+                self.secrets[secret_id] = change(state)
 
     def record(self, read: Read, result: object) -> None:
         """Keep ``result``, as the service's read of ``read`` answered it."""
@@ -126,19 +125,16 @@ class Observation:
                 self.secrets[secret_id] = result if isinstance(result, SecretState) else None
             case ReadValue(arn=arn, version_id=version):
                 assert isinstance(result, AccessToken)
-                state = self.secret(arn)
-                self._update(arn, {"values": (*state.values, (version, result))})
+                self._update(arn, lambda state: replace(state, values=(*state.values, (version, result))))
             case ListVersions(arn=arn):
-                self._update(arn, {"unlabelled": result})
+                assert isinstance(result, tuple)
+                self._update(arn, lambda state: replace(state, unlabelled=result))
             case ReadPolicy(arn=arn):
                 self.policies[arn] = result if isinstance(result, (str, Unreadable)) else None
             case ReadStored(arn=arn):
                 self.stored[arn] = result if isinstance(result, str) else None
             case Restore(arn=arn):
-                self._update(arn, {"deleted_date": None})
-
-    def secret(self, arn: str) -> SecretState:
-        return next(s for s in self.secrets.values() if s is not None and s.arn == arn)
+                self._update(arn, lambda state: replace(state, deleted_date=None))
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,8 @@ from .adoption import (
     token_return_refusal,
 )
 from .context import ResourceIdentity
-from .desired import Desired
 from .keys import usable_key_arn
-from .labels import EMPTY, VALUE, Lands, Request, Settled, settle
+from .labels import EMPTY, VALUE, Desired, Lands, Request, Settled, settle
 from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, owner_tags
 from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
 from .properties import DeletionOptions, SecretProperties
