@@ -96,19 +96,6 @@ EMPTY: Final = SecretState(arn="", name="")  # no secret observed: a Create
 
 
 @dataclass(frozen=True)
-class Desired:
-    """What the template asks for, resolved: validated properties, and the secret's name and key."""
-
-    props: SecretProperties
-    identity: ResourceIdentity
-    name: str
-    kms_key_arn: str
-
-    def tags(self) -> dict[str, str]:
-        return self.props.tag_map() | owner_tags(self.identity)
-
-
-@dataclass(frozen=True)
 class Generated:
     rotation_id: str
 
@@ -123,20 +110,23 @@ Want = Generated | Supplied
 
 @dataclass(frozen=True)
 class Request:
-    """One request's view of the tokens: what it wants, and the properties it replaces."""
+    """What a request asks for, resolved (the secret's name and key), the properties it replaces
+    (an Update), and so which tokens it wants."""
 
-    desired: Desired
+    props: SecretProperties
+    identity: ResourceIdentity
+    name: str
+    kms_key_arn: str
     old: SecretProperties | None = None
     # A Create reuses only a generated token of the shape it asks for (it may land on the secret
     # of an earlier, timed-out Create); an Update keeps a token whatever its format and length.
     creating: bool = False
 
-    @property
-    def props(self) -> SecretProperties:
-        return self.desired.props
+    def tags(self) -> dict[str, str]:
+        return self.props.tag_map() | owner_tags(self.identity)
 
     def digest(self, purpose: str) -> str:
-        return self.desired.identity.digest(purpose)
+        return self.identity.digest(purpose)
 
     @property
     def current(self) -> Want:
@@ -193,7 +183,7 @@ def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
     MediaTailor's grant is on that key, and a version written under another key may not have
     been re-encrypted); with ``unrecorded``, a version that records no key fits too."""
     parsed = parse(version)
-    keys = (kms_digest(request.desired.kms_key_arn), *((None,) if unrecorded else ()))
+    keys = (kms_digest(request.kms_key_arn), *((None,) if unrecorded else ()))
     return (
         parsed is not None
         and parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
@@ -270,7 +260,7 @@ class Lands:
         source = first_match(SOURCE_ROWS, _Sourcing(self, want))
         content = _content(want, source, request)
         keeps = bool(self.others_from)
-        written = version_id(content, request.desired.kms_key_arn, request.digest(purpose), keeps_others=keeps)
+        written = version_id(content, request.kms_key_arn, request.digest(purpose), keeps_others=keeps)
         return Write(source, request.props.secret_string_key, written, also_keys, self.others_from)
 
 
@@ -325,7 +315,7 @@ def _content(want: Want, source: TokenSource, request: Request) -> VersionConten
 
 
 def _in_place_key_change(lands: Lands) -> bool:
-    return lands.state.kms_key_id != lands.request.desired.kms_key_arn
+    return lands.state.kms_key_id != lands.request.kms_key_arn
 
 
 def _settled_current(lands: Lands) -> bool:

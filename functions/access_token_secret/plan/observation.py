@@ -29,7 +29,7 @@ from ..tokens import AccessToken
 from .adoption import Candidate, adoption_refusal, policy_refusal, wants_adoption
 from .context import ProviderSettings, ResourceIdentity
 from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
-from .labels import Desired, Request, listing_needed, reads_needed
+from .labels import Request, listing_needed, reads_needed
 from .naming import default_secret_name, first_secret_needed, is_owned_by, secret_name_after_update
 from .properties import DeletionOptions, SecretProperties
 from .state import KeyFacts, SecretState, Unreadable
@@ -150,8 +150,8 @@ class Where:
     name: str
     landing: SecretState | None
 
-    def desired(self, asked: Asked) -> Desired:
-        return Desired(props=asked.props, identity=asked.identity, name=self.name, kms_key_arn=self.key_arn)
+    def request(self, asked: Asked) -> Request:
+        return Request(asked.props, asked.identity, self.name, self.key_arn, asked.old, asked.creating)
 
     def candidate(self, asked: Asked) -> Candidate | None:
         """The landing secret as a candidate for adoption, when the template asks to adopt it."""
@@ -201,7 +201,7 @@ def _reads(asked: Asked, seen: Observation) -> Reads:
     if candidate is not None:
         yield from _adoption_reads(asked, where, seen, candidate)
     elif landing.deleted_date is None:  # a secret in its recovery window answers no read
-        request = Request(where.desired(asked), asked.old, creating=asked.creating)
+        request = where.request(asked)
         for version in reads_needed(request, landing):
             yield ReadValue(landing.arn, version)
         if listing_needed(request, landing, where.donor):

@@ -38,10 +38,10 @@ from .adoption import (
 )
 from .context import ResourceIdentity
 from .keys import usable_key_arn
-from .labels import EMPTY, VALUE, Desired, Lands, Request, Settled, settle
+from .labels import EMPTY, VALUE, Lands, Request, Settled, settle
 from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, owner_tags
 from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
-from .properties import DeletionOptions, SecretProperties
+from .properties import DeletionOptions
 from .record import check_not_superseded, with_record
 from .state import SecretState
 from .versions import keeps_other_keys
@@ -60,10 +60,7 @@ def decide(asked: Asked, seen: Observation) -> Plan:
     refusal = None if adoption else token_return_refusal(asked.props, adopted=is_adopted(found.landing, found.donor))
     if refusal is not None:
         raise refusal
-    desired = found.desired(asked)
-    return plan_converge(
-        desired, found.landing, old=asked.old, donor=found.donor, adoption=adoption, creating=asked.creating
-    )
+    return plan_converge(found.request(asked), found.landing, donor=found.donor, adoption=adoption)
 
 
 def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
@@ -96,9 +93,9 @@ def moved(before: Plan, after: Plan) -> bool:
     return before != after
 
 
-def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
+def _ownership_actions(request: Request, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
     """Restore when allowed; raise when the secret belongs to someone else."""
-    tags, identity = state.tag_map(), desired.identity
+    tags, identity = state.tag_map(), request.identity
     if is_owned_by(tags, identity) or adoption is not None:  # an adoption's consent was checked
         return (RestoreSecret(),) if state.deleted_date is not None else ()
     if state.deleted_date is not None:
@@ -112,21 +109,21 @@ def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption 
         # DeletedDate is "the date the secret is scheduled for deletion" (DescribeSecret): the
         # name frees up then, or when someone restores or force-deletes it sooner.
         raise SecretConflictError(
-            f"Secret name {desired.name[:80]} belongs to another owner and is scheduled for deletion on {day}; "
+            f"Secret name {request.name[:80]} belongs to another owner and is scheduled for deletion on {day}; "
             "choose another SecretName, or restore or force-delete that secret first"
         )
     raise SecretConflictError(
-        f"A secret named {desired.name[:80]} already exists and is not managed by this resource; "
+        f"A secret named {request.name[:80]} already exists and is not managed by this resource; "
         "choose another SecretName (the existing secret was left untouched)"
     )
 
 
-def _tag_actions(desired: Desired, state: SecretState, old: SecretProperties | None) -> tuple[Action, ...]:
+def _tag_actions(request: Request, state: SecretState) -> tuple[Action, ...]:
     """Stale tags go first: TagResource appends, and a secret holds at most 50 tags (TagResource
     API reference), so swapping 48 user tags must not pass through 2 + 48 + 48."""
-    present, wanted = state.tag_map(), desired.tags()
+    present, wanted = state.tag_map(), request.tags()
     # Only tags this resource managed before are removed: others may belong to tag policies.
-    previously = old.tag_map() if old is not None else {}
+    previously = request.old.tag_map() if request.old is not None else {}
     stale = tuple(sorted(k for k in previously if k not in wanted and k in present))
     changed = tuple(sorted((k, v) for k, v in wanted.items() if present.get(k) != v))
     untag: tuple[Action, ...] = (UntagSecret(stale),) if stale else ()
@@ -134,58 +131,52 @@ def _tag_actions(desired: Desired, state: SecretState, old: SecretProperties | N
 
 
 def plan_converge(
-    desired: Desired,
+    request: Request,
     observed: SecretState | None,
     *,
-    old: SecretProperties | None = None,
     donor: SecretState | None = None,
     adoption: Adoption | None = None,
-    creating: bool = False,
 ) -> Plan:
-    """Actions that make the secret named ``desired.name`` match ``desired``.
+    """Actions that make the secret named ``request.name`` match ``request``.
 
-    ``observed`` is that secret as observed (``None``: absent, a Create), ``old`` the previous
-    properties of an Update, ``donor`` the secret being left (its tokens are carried over, read,
-    never moved), ``adoption`` what was found in a secret whose owner consented to this resource
-    taking it over. Token decisions: :mod:`.labels`.
+    ``observed`` is that secret as observed (``None``: absent, a Create), ``donor`` the secret
+    being left (its tokens are carried over, read, never moved), ``adoption`` what was found in a
+    secret whose owner consented to this resource taking it over. Token decisions: :mod:`.labels`.
     """
-    props = desired.props
-    request = Request(desired, old=old, creating=creating)
+    props = request.props
     token_keys = (props.secret_string_key, *request.also_keys)
     state = observed or EMPTY
     marked = observed or donor or EMPTY
     adopted = adoption is not None or keeps_other_keys(marked.current_version)
     lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
     settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
-    actions = _create(desired, settled) if observed is None else _update(desired, observed, old, adoption, settled)
+    actions = _create(request, settled) if observed is None else _update(request, observed, adoption, settled)
     left = donor if donor is not None and donor.arn != state.arn else None
-    actions = with_record(actions, desired.identity, state.tag_map(), left=left)
+    actions = with_record(actions, request.identity, state.tag_map(), left=left)
     if props.return_access_token:
         supplied_only = adopted or is_adopted(donor)
         actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
     note = "create" if observed is None else "adopt" if adoption else "converge"
-    name, current = state.name or desired.name, state.current_version
-    return Plan(state.arn or desired.name, tuple(actions), note, token_keys, name, current)
+    name, current = state.name or request.name, state.current_version
+    return Plan(state.arn or request.name, tuple(actions), note, token_keys, name, current)
 
 
-def _create(desired: Desired, settled: Settled) -> list[Action]:
+def _create(request: Request, settled: Settled) -> list[Action]:
     """The AWSCURRENT write becomes CreateSecret, which takes the key, tags and description."""
     first, *rest = settled.actions
     assert isinstance(first, PutSecretValue)
     assert not first.pending
     write = replace(first.write, also_keys=())
-    tags = tuple(sorted(desired.tags().items()))
-    create = CreateSecret(desired.name, desired.kms_key_arn, desired.props.description, tags, write)
+    tags = tuple(sorted(request.tags().items()))
+    create = CreateSecret(request.name, request.kms_key_arn, request.props.description, tags, write)
     return [create, *rest, PutResourcePolicy()]
 
 
-def _update(
-    desired: Desired, observed: SecretState, old: SecretProperties | None, adoption: Adoption | None, settled: Settled
-) -> list[Action]:
-    props = desired.props
-    ownership = _ownership_actions(desired, observed, adoption)
+def _update(request: Request, observed: SecretState, adoption: Adoption | None, settled: Settled) -> list[Action]:
+    props = request.props
+    ownership = _ownership_actions(request, observed, adoption)
     actions: list[Action] = list(ownership)
-    key = desired.kms_key_arn if observed.kms_key_id != desired.kms_key_arn else None
+    key = request.kms_key_arn if observed.kms_key_id != request.kms_key_arn else None
     description = props.description if observed.description != props.description else None
     if key is not None or description is not None:
         actions.append(UpdateSecret(kms_key_arn=key, description=description))
@@ -193,7 +184,7 @@ def _update(
     # The tags a reclaim already moved (see _ownership_actions) are not tagged twice.
     moved_tags = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
     retagged = replace(observed, tags=tuple((observed.tag_map() | moved_tags).items()))
-    actions.extend(_tag_actions(desired, retagged, old))
+    actions.extend(_tag_actions(request, retagged))
     if adoption is not None:
         # Only now that the value is written and the owner tags are on: at every moment the
         # secret carries the consent or the owner tags, so a concurrent copy of this event
@@ -206,11 +197,11 @@ def _update(
 def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
     """The token the secret holds (or the template's ``AccessToken``), written once under a
     provider VersionId that marks the secret as adopted; its other JSON keys are kept."""
-    desired = lands.request.desired
-    token = desired.props.access_token or adoption.token
+    request = lands.request
+    token = request.props.access_token or adoption.token
     if token is None:
         raise SecretConflictError(
-            f"Cannot adopt {desired.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
+            f"Cannot adopt {request.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
             "parameter) so that the origin keeps working, as no token is generated for an adopted secret"
         )
     fresh = Lands(lands.request, EMPTY, None, others_from=lands.state.arn)  # nothing is reused
