@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from ..errors import MAX_REASON_CHARS, KmsKeyError, ProviderError, SecretConflictError
 from ..tokens import AccessToken, is_acceptable_token
 from .context import ResourceIdentity
+from .labels import Request
 from .naming import OWNER_STACK_TAG, TAG_PREFIX, is_owned_by, is_reclaimable_by
 from .policy import grants_only_mediatailor
 from .properties import SecretProperties
@@ -131,27 +132,17 @@ def consented(found: SecretState, identity: ResourceIdentity) -> bool:
     return found.tag_map().get(ADOPT_TAG) == identity.stack_name
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A secret the template asks to adopt, and who asks."""
-
-    found: SecretState
-    name: str
-    identity: ResourceIdentity
-    region: str
-    props: SecretProperties
-    creating: bool
-
-
-def adoption_refusal(candidate: Candidate, keys: tuple[str | None, str] | None) -> ProviderError | None:
-    """Why ``candidate`` cannot be adopted, from what is known before anything is read from it:
+def adoption_refusal(
+    found: SecretState, request: Request, region: str, keys: tuple[str | None, str] | None
+) -> ProviderError | None:
+    """Why ``request`` cannot adopt ``found``, from what is known before anything is read from it:
     consent, then what makes it impossible to own safely, then (once ``keys``, its key and the
     template's, are known) its key and whether the template may have its token."""
-    found, name = candidate.found, candidate.name
-    refusal = consent_refusal(found.tag_map(), candidate.identity, name, creating=candidate.creating)
-    refusal = refusal or safety_refusal(found, candidate.region, name)
+    name = request.name
+    refusal = consent_refusal(found.tag_map(), request.identity, name, creating=request.creating)
+    refusal = refusal or safety_refusal(found, region, name)
     if keys is not None:
-        refusal = refusal or key_refusal(*keys, name) or token_return_refusal(candidate.props, adopted=True)
+        refusal = refusal or key_refusal(*keys, name) or token_return_refusal(request.props, adopted=True)
     return refusal
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 
 from ..tokens import AccessToken
-from .adoption import Candidate, adoption_refusal, policy_refusal, wants_adoption
+from .adoption import adoption_refusal, policy_refusal, wants_adoption
 from .context import ProviderSettings, ResourceIdentity
 from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
 from .labels import Request, listing_needed, reads_needed
@@ -153,12 +153,10 @@ class Where:
     def request(self, asked: Asked) -> Request:
         return Request(asked.props, asked.identity, self.name, self.key_arn, asked.old, asked.creating)
 
-    def candidate(self, asked: Asked) -> Candidate | None:
-        """The landing secret as a candidate for adoption, when the template asks to adopt it."""
+    def adoptee(self, asked: Asked) -> SecretState | None:
+        """The landing secret, when the template asks to adopt it."""
         found = self.landing
-        if found is None or not wants_adoption(asked.props, found, asked.identity):
-            return None
-        return Candidate(found, self.name, asked.identity, asked.settings.region, asked.props, asked.creating)
+        return found if found is not None and wants_adoption(asked.props, found, asked.identity) else None
 
 
 Reads = Generator[Read, None, Where]
@@ -195,11 +193,11 @@ def _where(asked: Asked, seen: Observation) -> Reads:
 
 def _reads(asked: Asked, seen: Observation) -> Reads:
     where = yield from _where(asked, seen)
-    landing, candidate = where.landing, where.candidate(asked)
+    landing = where.landing
     if landing is None:
         return where
-    if candidate is not None:
-        yield from _adoption_reads(asked, where, seen, candidate)
+    if where.adoptee(asked) is not None:
+        yield from _adoption_reads(asked, where, seen, landing)
     elif landing.deleted_date is None:  # a secret in its recovery window answers no read
         request = where.request(asked)
         for version in reads_needed(request, landing):
@@ -209,18 +207,18 @@ def _reads(asked: Asked, seen: Observation) -> Reads:
     return where
 
 
-def _adoption_reads(asked: Asked, where: Where, seen: Observation, candidate: Candidate) -> Generator[Read]:
+def _adoption_reads(asked: Asked, where: Where, seen: Observation, landing: SecretState) -> Generator[Read]:
     """Each read only once nothing known so far refuses the adoption."""
-    landing = candidate.found
-    if adoption_refusal(candidate, None) is not None:
+    request, region = where.request(asked), asked.settings.region
+    if adoption_refusal(landing, request, region, None) is not None:
         return
     to_describe = key_to_describe(landing.kms_key_id, where.key_arn)
     if to_describe is not None:
         yield DescribeKey(to_describe)
-    if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
+    if adoption_refusal(landing, request, region, (adopted_key(where, seen), where.key_arn)) is not None:
         return
     yield ReadPolicy(landing.arn)
-    if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], landing, candidate.name) is None:
+    if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], landing, where.name) is None:
         if landing.deleted_date is not None:
             yield Restore(landing.arn)
         yield ReadStored(landing.arn)

@@ -65,17 +65,17 @@ def decide(asked: Asked, seen: Observation) -> Plan:
 
 def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
     """What adopting the landing secret keeps, when the template asks to adopt it."""
-    candidate = found.candidate(asked)
-    if candidate is None:
+    adoptee = found.adoptee(asked)
+    if adoptee is None:
         return None
     key_arn = adopted_key(found, seen)
-    refusal = adoption_refusal(candidate, (key_arn, found.key_arn))
-    refusal = refusal or policy_refusal(seen.policies[candidate.found.arn], candidate.found, candidate.name)
+    refusal = adoption_refusal(adoptee, found.request(asked), asked.settings.region, (key_arn, found.key_arn))
+    refusal = refusal or policy_refusal(seen.policies[adoptee.arn], adoptee, found.name)
     if refusal is not None:
         raise refusal
     if asked.props.access_token is not None:
         return Adoption(kms_key_arn=key_arn)  # the template supplies the token
-    token, problem = stored_token(seen.stored[candidate.found.arn], asked.props.secret_string_key)
+    token, problem = stored_token(seen.stored[adoptee.arn], asked.props.secret_string_key)
     return Adoption(kms_key_arn=key_arn, token=token, problem=problem)
 
 
@@ -83,8 +83,8 @@ def consent_used(asked: Asked, seen: Observation) -> str | None:
     """The secret whose adoption consent this request has checked and so used up, whatever
     the outcome (a success removes the tag in its plan, a failure by the service)."""
     found = where(asked, seen)
-    candidate = found.candidate(asked) if found is not None else None
-    return candidate.found.arn if candidate is not None and consented(candidate.found, asked.identity) else None
+    adoptee = found.adoptee(asked) if found is not None else None
+    return adoptee.arn if adoptee is not None and consented(adoptee, asked.identity) else None
 
 
 def moved(before: Plan, after: Plan) -> bool:
