@@ -257,11 +257,14 @@ class Lands:
     def write(self, want: Want, purpose: str, also_keys: tuple[str, ...] = ()) -> Write:
         """A write of ``want``, from the source table, under a VersionId that records it."""
         request = self.request
-        source = first_match(SOURCE_ROWS, _Sourcing(self, want))
-        content = _content(want, source, request)
+        source, content = first_match(SOURCE_ROWS, _Sourcing(self, want))
         keeps = bool(self.others_from)
         written = version_id(content, request.kms_key_arn, request.digest(purpose), keeps_others=keeps)
         return Write(source, request.props.secret_string_key, written, also_keys, self.others_from)
+
+
+# Each outcome: where the token comes from, and what its VersionId says it is.
+Sourced = tuple[TokenSource, VersionContent]
 
 
 @dataclass(frozen=True)
@@ -269,29 +272,34 @@ class _Sourcing:
     lands: Lands
     want: Want
 
+    def _content(self, kind: str, token_identity: str) -> VersionContent:
+        return VersionContent(kind, token_identity, json_key_identity(self.lands.request.props.secret_string_key))
+
     def held(self) -> ReusedToken | None:
         lands, request = self.lands, self.lands.request
-        for secret in (s for s in (lands.state, lands.donor) if s is not None):
-            found = next((v for v in _candidates(secret) if holds(secret, v, self.want, request)), None)
-            if found is not None:
-                return ReusedToken(secret.arn, found)
-        return None
+        secrets = (s for s in (lands.state, lands.donor) if s is not None)
+        held = (ReusedToken(s.arn, v) for s in secrets for v in _candidates(s) if holds(s, v, self.want, request))
+        return next(held, None)
 
-    def supplied(self) -> TokenSource:
+    def supplied(self) -> Sourced:
         assert isinstance(self.want, Supplied)
-        return SuppliedToken(self.want.token)
+        return SuppliedToken(self.want.token), self._content("u", SUPPLIED_IDENTITY)
 
-    def reused(self) -> TokenSource:
+    def reused(self) -> Sourced:
         found = self.held()
         assert found is not None
-        return found
+        parsed = parse(found.version_id)
+        assert parsed is not None
+        return found, self._content("g", parsed.content.token_identity)  # the identity it was generated with
 
-    def generate(self) -> TokenSource:
+    def generate(self) -> Sourced:
+        assert isinstance(self.want, Generated)
         props = self.lands.request.props
-        return GeneratedToken(props.token_format, props.token_length)
+        identity = generated_identity(self.want.rotation_id, props.token_format, props.token_length)
+        return GeneratedToken(props.token_format, props.token_length), self._content("g", identity)
 
 
-SOURCE_ROWS: Final[tuple[Row[_Sourcing, TokenSource], ...]] = (
+SOURCE_ROWS: Final[tuple[Row[_Sourcing, Sourced], ...]] = (
     Row("supplied by the template", "the template", lambda s: isinstance(s.want, Supplied), _Sourcing.supplied),
     Row(
         "on any version of this secret or of the secret being left",
@@ -301,17 +309,6 @@ SOURCE_ROWS: Final[tuple[Row[_Sourcing, TokenSource], ...]] = (
     ),
     Row("none of the above", "generate", _always, _Sourcing.generate),
 )
-
-
-def _content(want: Want, source: TokenSource, request: Request) -> VersionContent:
-    props = request.props
-    key = json_key_identity(props.secret_string_key)
-    if isinstance(want, Supplied):
-        return VersionContent("u", SUPPLIED_IDENTITY, key)
-    reused = parse(source.version_id) if isinstance(source, ReusedToken) else None
-    if reused is not None:  # the token keeps the identity it was generated with
-        return VersionContent("g", reused.content.token_identity, key)
-    return VersionContent("g", generated_identity(want.rotation_id, props.token_format, props.token_length), key)
 
 
 def _in_place_key_change(lands: Lands) -> bool:

@@ -206,9 +206,7 @@ def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
         )
     fresh = Lands(lands.request, EMPTY, None, others_from=lands.state.arn)  # nothing is reused
     write = replace(fresh.write(lands.request.current, VALUE), source=SuppliedToken(token))
-    if lands.state.current_version == write.version_id:
-        return ()
-    return (PutSecretValue(write),)
+    return () if lands.state.current_version == write.version_id else (PutSecretValue(write),)
 
 
 def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTokens:
