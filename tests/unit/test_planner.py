@@ -25,7 +25,8 @@ from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.keys import key_replaced
 from access_token_secret.plan.labels import Request
 from access_token_secret.plan.naming import owner_tags
-from access_token_secret.plan.planner import plan_converge, plan_delete
+from access_token_secret.plan.observation import AskedDelete, Observation
+from access_token_secret.plan.planner import decide_delete, plan_converge
 from access_token_secret.plan.properties import DeletionOptions
 from access_token_secret.plan.state import SecretState
 from access_token_secret.tokens import AccessToken
@@ -250,7 +251,7 @@ def test_a_live_secret_of_a_deleted_stack_with_the_same_name_is_not_adopted() ->
 def test_delete_only_touches_owned_live_secrets(
     observed: SecretState | None, options: DeletionOptions, expected: list[DeleteSecret], note: str
 ) -> None:
-    plan = plan_delete(ME, options, observed)
+    plan = decide_delete(AskedDelete(ME, ARN, options), Observation(secrets={ARN: observed}))
 
     assert list(plan.actions) == expected
     assert plan.note == note

@@ -36,12 +36,10 @@ from .adoption import (
     stored_token,
     token_return_refusal,
 )
-from .context import ResourceIdentity
 from .keys import usable_key_arn
 from .labels import EMPTY, VALUE, Lands, Request, Settled, settle
 from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, owner_tags
 from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
-from .properties import DeletionOptions
 from .record import check_not_superseded, with_record
 from .state import SecretState
 from .versions import keeps_other_keys
@@ -222,17 +220,13 @@ def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTok
 
 
 def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
+    """Schedule deletion of an owned secret (recorded first); anything else touches nothing."""
     if asked.reference is None:
         return Plan("", (), note="the PhysicalResourceId names no secret this provider made")
-    observed = seen.secrets[asked.reference]
-    check_not_superseded(asked.identity, landing=observed)
-    return plan_delete(asked.identity, asked.options, observed)
-
-
-def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:
-    """Schedule deletion of an owned secret (recorded first); anything else touches nothing."""
+    observed, identity, options = seen.secrets[asked.reference], asked.identity, asked.options
     if observed is None:
         return Plan("", (), note="already gone")
+    check_not_superseded(identity, landing=observed)
     if not is_owned_by(observed.tag_map(), identity):
         return Plan(observed.arn, (), note="not owned by this resource; left untouched")
     if observed.deleted_date is not None:
