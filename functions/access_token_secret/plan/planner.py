@@ -94,7 +94,7 @@ def moved(before: Plan, after: Plan) -> bool:
 def _ownership_actions(request: Request, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
     """Restore when allowed; raise when the secret belongs to someone else."""
     tags, identity = state.tag_map(), request.identity
-    if is_owned_by(tags, identity) or adoption is not None:  # an adoption's consent was checked
+    if is_owned_by(tags, identity) or adoption is not None:  # an adoption: its consent and key were checked
         return (RestoreSecret(),) if state.deleted_date is not None else ()
     if state.deleted_date is not None:
         if is_reclaimable_by(tags, identity):
