@@ -125,9 +125,6 @@ class Request:
     def tags(self) -> dict[str, str]:
         return self.props.tag_map() | owner_tags(self.identity)
 
-    def digest(self, purpose: str) -> str:
-        return self.identity.digest(purpose)
-
     @property
     def current(self) -> Want:
         props = self.props
@@ -154,8 +151,8 @@ class Request:
 
 def _known(state: SecretState, version: str, request: Request) -> AccessToken | None:
     """The supplied token ``version`` holds, when the service read it or this request wrote it."""
-    parsed, props = parse(version), request.props
-    written = {request.digest(VALUE): props.access_token, request.digest(NEXT): props.next_access_token}
+    parsed, props, digest = parse(version), request.props, request.identity.digest
+    written = {digest(VALUE): props.access_token, digest(NEXT): props.next_access_token}
     return state.value_of(version) or (written.get(parsed.request_digest) if parsed else None)
 
 
@@ -259,7 +256,7 @@ class Lands:
         request = self.request
         source, content = first_match(SOURCE_ROWS, _Sourcing(self, want))
         keeps = bool(self.others_from)
-        written = version_id(content, request.kms_key_arn, request.digest(purpose), keeps_others=keeps)
+        written = version_id(content, request.kms_key_arn, request.identity.digest(purpose), keeps_others=keeps)
         return Write(source, request.props.secret_string_key, written, also_keys, self.others_from)
 
 

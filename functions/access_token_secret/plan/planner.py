@@ -141,8 +141,7 @@ def plan_converge(
     being left (its tokens are carried over, read, never moved), ``adoption`` what was found in a
     secret whose owner consented to this resource taking it over. Token decisions: :mod:`.labels`.
     """
-    props = request.props
-    token_keys = (props.secret_string_key, *request.also_keys)
+    token_keys = (request.props.secret_string_key, *request.also_keys)
     state = observed or EMPTY
     marked = observed or donor or EMPTY
     adopted = adoption is not None or keeps_other_keys(marked.current_version)
@@ -151,7 +150,7 @@ def plan_converge(
     actions = _create(request, settled) if observed is None else _update(request, observed, adoption, settled)
     left = donor if donor is not None and donor.arn != state.arn else None
     actions = with_record(actions, request.identity, state.tag_map(), left=left)
-    if props.return_access_token:
+    if request.props.return_access_token:
         supplied_only = adopted or is_adopted(donor)
         actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
     note = "create" if observed is None else "adopt" if adoption else "converge"
