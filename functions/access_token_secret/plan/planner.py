@@ -42,7 +42,6 @@ from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, ow
 from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
 from .record import check_not_superseded, with_record
 from .state import SecretState
-from .versions import keeps_other_keys
 
 
 def decide(asked: Asked, seen: Observation) -> Plan:
@@ -144,7 +143,7 @@ def plan_converge(
     token_keys = (request.props.secret_string_key, *request.also_keys)
     state = observed or EMPTY
     marked = observed or donor or EMPTY
-    adopted = adoption is not None or keeps_other_keys(marked.current_version)
+    adopted = adoption is not None or is_adopted(marked)
     lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
     settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
     actions = _create(request, settled) if observed is None else _update(request, observed, adoption, settled)
