@@ -143,13 +143,8 @@ class AccessTokenSecretService:
         request now stands for, and whether it is adopting (the rollback Delete must then leave
         the secret alone)."""
         found = where(asked, seen)
-        landing = found.landing if found is not None else None
-        if (
-            found is not None
-            and landing is not None
-            and landing is not found.leaving
-            and is_owned_by(landing.tag_map(), asked.identity)
-        ):
+        landing = found.landing if found is not None and found.landing is not found.leaving else None
+        if landing is not None and is_owned_by(landing.tag_map(), asked.identity):
             progress.record_secret(landing.arn)
         arn = consent_used(asked, seen)
         if arn is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from access_token_secret.adapter.inputs import properties
 from access_token_secret.plan.actions import Plan
 from access_token_secret.plan.context import ProviderSettings, ResourceIdentity
-from access_token_secret.plan.desired import Desired
+from access_token_secret.plan.labels import Request
 from access_token_secret.plan.naming import owner_tags
 from access_token_secret.plan.observation import (
     Asked,
@@ -25,6 +25,7 @@ from access_token_secret.plan.observation import (
     next_read,
 )
 from access_token_secret.plan.planner import decide
+from access_token_secret.plan.properties import SecretProperties
 from access_token_secret.plan.state import KeyFacts, SecretState, SecretVersion
 from access_token_secret.plan.versions import content_of, version_id
 
@@ -46,8 +47,9 @@ def props(**extra: Any) -> Any:
     return properties({"KmsKeyId": "alias/k", "SecretStringKey": "K", **extra}, name_prefix=PREFIX)
 
 
-def desired(**extra: Any) -> Desired:
-    return Desired(props=props(**extra), identity=ME, name=NAME, kms_key_arn=KEY_ARN)
+def desired(old: SecretProperties | None = None, **extra: Any) -> Request:
+    """The request for these properties (``old``: those an Update replaces)."""
+    return Request(props(**extra), ME, NAME, KEY_ARN, old)
 
 
 def written(identity: ResourceIdentity = EARLIER, kms: str = KEY_ARN, purpose: str = "value", **extra: Any) -> str:

@@ -3,6 +3,8 @@ from what was observed. Plain values in and out, no AWS, no mocks."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from access_token_secret.errors import SecretConflictError
 from access_token_secret.plan import labels
@@ -24,37 +26,37 @@ SUPPLIED_PENDING = written(purpose="pending", AccessToken=T2)
     ("request_", "observed", "reads"),
     [
         pytest.param(
-            Request(desired(AccessToken=T1), old=props(AccessToken=T1)),
+            desired(AccessToken=T1, old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="token unchanged: AWSCURRENT is read all the same (nothing is inferred)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T1), old=props(AccessToken=T1)),
+            desired(AccessToken=T1, old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="back on an earlier secret: its current token is read (case 1)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1)),
+            desired(AccessToken=T2, old=props(AccessToken=T1)),
             secret((SUPPLIED_CURRENT, CURRENT)),
             (SUPPLIED_CURRENT,),
             id="a new supplied token: AWSCURRENT is read (a twin may have written it)",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1, NextAccessToken=T2)),
+            desired(AccessToken=T2, old=props(AccessToken=T1, NextAccessToken=T2)),
             secret((SUPPLIED_CURRENT, CURRENT), (SUPPLIED_PENDING, PENDING)),
             (SUPPLIED_CURRENT, SUPPLIED_PENDING),
             id="a supplied promotion: the pending version may hold the token",
         ),
         pytest.param(
-            Request(desired(AccessToken=T2), old=props(AccessToken=T1)),
+            desired(AccessToken=T2, old=props(AccessToken=T1)),
             secret((written(ME, AccessToken=T2), CURRENT)),
             (),
             id="written by this very request: known",
         ),
         pytest.param(
-            Request(desired(RotationId="b"), old=props(RotationId="a")),
+            desired(RotationId="b", old=props(RotationId="a")),
             secret((written(RotationId="a"), CURRENT)),
             (),
             id="generated tokens are named by their VersionId: never read to compare",
@@ -69,24 +71,24 @@ def test_reads_needed(request_: Request, observed: SecretState, reads: tuple[str
     ("request_", "observed", "listed"),
     [
         pytest.param(
-            Request(desired(RotationId="a")),
+            desired(RotationId="a"),
             secret((written(RotationId="a"), CURRENT)),
             False,
             id="the wanted token is labelled",
         ),
         pytest.param(
-            Request(desired(RotationId="a", NextRotationId="b")),
+            desired(RotationId="a", NextRotationId="b"),
             secret((written(RotationId="a"), CURRENT)),
             True,
             id="a next token no label holds: it may have lost its label",
         ),
         pytest.param(
-            Request(desired(RotationId="a", NextRotationId="b")),
+            desired(RotationId="a", NextRotationId="b"),
             secret((written(RotationId="a"), CURRENT), unlabelled=()),
             False,
             id="listed already",
         ),
-        pytest.param(Request(desired(AccessToken=T1)), secret((SUPPLIED_CURRENT, CURRENT)), False, id="supplied"),
+        pytest.param(desired(AccessToken=T1), secret((SUPPLIED_CURRENT, CURRENT)), False, id="supplied"),
     ],
 )
 def test_listing_needed(request_: Request, observed: SecretState, listed: bool) -> None:
@@ -101,7 +103,7 @@ def test_a_token_that_lost_its_label_is_staged_again_instead_of_a_new_one() -> N
     )
 
     plan = plan_converge(
-        desired(RotationId="a", NextRotationId="b"), observed, old=props(RotationId="a", NextRotationId="c")
+        desired(RotationId="a", NextRotationId="b", old=props(RotationId="a", NextRotationId="c")), observed
     )
 
     staged = [a for a in plan.actions if isinstance(a, PutSecretValue)]
@@ -118,7 +120,7 @@ def test_a_read_supplied_token_decides_between_writing_and_nothing() -> None:
     )
 
     plan = plan_converge(
-        desired(AccessToken=T2, ReturnAccessToken=True), promoted, old=props(AccessToken=T1, NextAccessToken=T2)
+        desired(AccessToken=T2, ReturnAccessToken=True, old=props(AccessToken=T1, NextAccessToken=T2)), promoted
     )
 
     assert plan.summary() == ["PutResourcePolicy", "ReportTokens"]
@@ -129,7 +131,7 @@ def test_a_supplied_token_on_an_earlier_secret_is_written_when_the_read_differs(
     """Case 1: the restored secret still holds t1; the template says t2."""
     earlier = secret((SUPPLIED_CURRENT, CURRENT), values=((SUPPLIED_CURRENT, AccessToken(T1)),))
 
-    plan = plan_converge(desired(AccessToken=T2), earlier, old=props(AccessToken=T2))
+    plan = plan_converge(desired(AccessToken=T2, old=props(AccessToken=T2)), earlier)
 
     assert [a.write.source for a in plan.actions if isinstance(a, PutSecretValue)] == [SuppliedToken(AccessToken(T2))]
 
@@ -139,7 +141,7 @@ def test_after_unstaging_nothing_is_reported_pending() -> None:
     observed = secret((written(RotationId="a"), CURRENT), (written(purpose="pending", RotationId="b"), PENDING))
 
     plan = plan_converge(
-        desired(RotationId="a", ReturnAccessToken=True), observed, old=props(RotationId="a", NextRotationId="b")
+        desired(RotationId="a", ReturnAccessToken=True, old=props(RotationId="a", NextRotationId="b")), observed
     )
 
     assert plan.summary() == ["UnstagePending", "PutResourcePolicy", "ReportTokens"]
@@ -147,11 +149,11 @@ def test_after_unstaging_nothing_is_reported_pending() -> None:
 
 
 @pytest.mark.parametrize("change", [{"TokenLength": "64"}, {"TokenFormat": "Uuid"}], ids=["TokenLength", "TokenFormat"])
-def test_token_format_and_length_never_rotate_by_themselves(change: dict[str, str]) -> None:
+def test_token_format_and_length_never_rotate_by_themselves(change: dict[str, Any]) -> None:
     """Case 8: the RotationId names the token, whatever it was generated as."""
     observed = secret((written(RotationId="a"), CURRENT))
 
-    plan = plan_converge(desired(RotationId="a", **change), observed, old=props(RotationId="a"))
+    plan = plan_converge(desired(RotationId="a", **change, old=props(RotationId="a")), observed)
 
     assert plan.summary() == ["PutResourcePolicy"]
 
@@ -159,7 +161,7 @@ def test_token_format_and_length_never_rotate_by_themselves(change: dict[str, st
 def test_a_rollback_to_the_previous_generated_token_moves_the_label() -> None:
     observed = secret((written(RotationId="b"), CURRENT), (written(RotationId="a"), PREVIOUS))
 
-    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="b"))
+    plan = plan_converge(desired(RotationId="a", old=props(RotationId="b")), observed)
 
     assert plan.actions[0] == PromoteVersion(written(RotationId="a"), written(RotationId="b"))
 
@@ -168,13 +170,13 @@ def test_staging_is_refused_over_a_pending_version_the_provider_did_not_write() 
     observed = secret((written(RotationId="a"), CURRENT), ("0b6c-hand-rotation", PENDING))
 
     with pytest.raises(SecretConflictError, match="did not write"):
-        plan_converge(desired(RotationId="a", NextRotationId="b"), observed, old=props(RotationId="a"))
+        plan_converge(desired(RotationId="a", NextRotationId="b", old=props(RotationId="a")), observed)
 
 
 def test_without_a_next_token_a_foreign_pending_label_is_left_alone() -> None:
     observed = secret((written(RotationId="a"), CURRENT), ("0b6c-hand-rotation", PENDING))
 
-    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="a"))
+    plan = plan_converge(desired(RotationId="a", old=props(RotationId="a")), observed)
 
     assert plan.summary() == ["PutResourcePolicy"]
 

@@ -22,10 +22,11 @@ from access_token_secret.plan.actions import (
     Write,
 )
 from access_token_secret.plan.context import ResourceIdentity
-from access_token_secret.plan.desired import Desired
 from access_token_secret.plan.keys import key_replaced
+from access_token_secret.plan.labels import Request
 from access_token_secret.plan.naming import owner_tags
-from access_token_secret.plan.planner import plan_converge, plan_delete
+from access_token_secret.plan.observation import AskedDelete, Observation
+from access_token_secret.plan.planner import decide_delete, plan_converge
 from access_token_secret.plan.properties import DeletionOptions
 from access_token_secret.plan.state import SecretState
 from access_token_secret.tokens import AccessToken
@@ -145,14 +146,14 @@ LEGACY = "mtats1g" + "a" * 48
     ],
 )
 def test_converge_plans_the_fewest_actions(
-    wanted: Desired, observed: SecretState | None, old: Any, expected: list[str]
+    wanted: Request, observed: SecretState | None, old: Any, expected: list[str]
 ) -> None:
-    assert plan_converge(wanted, observed, old=old).summary() == expected
+    assert plan_converge(replace(wanted, old=old), observed).summary() == expected
 
 
 def test_a_key_change_rewrites_the_current_token_under_the_new_key() -> None:
     current = written()
-    plan = plan_converge(desired(), secret((current, CURRENT), kms=OTHER_KEY_ARN), old=props())
+    plan = plan_converge(desired(old=props()), secret((current, CURRENT), kms=OTHER_KEY_ARN))
 
     assert plan.actions[0] == UpdateSecret(kms_key_arn=KEY_ARN, description=None)
     assert plan.actions[1] == PutSecretValue(Write(ReusedToken(ARN, current), "K", written(ME)))
@@ -160,7 +161,7 @@ def test_a_key_change_rewrites_the_current_token_under_the_new_key() -> None:
 
 def test_a_new_secret_string_key_reuses_the_generated_token() -> None:
     current = written()
-    plan = plan_converge(desired(SecretStringKey="Other"), secret((current, CURRENT)), old=props())
+    plan = plan_converge(desired(SecretStringKey="Other", old=props()), secret((current, CURRENT)))
 
     put = plan.actions[0]
     assert isinstance(put, PutSecretValue)
@@ -200,7 +201,7 @@ def test_a_supplied_token_is_carried_masked() -> None:
 def test_only_tags_this_resource_managed_are_removed() -> None:
     observed = secret((written(), CURRENT), tags={**owner_tags(ME), "team": "v", "added-by-policy": "x"})
 
-    plan = plan_converge(desired(), observed, old=props(Tags=[{"Key": "team", "Value": "v"}]))
+    plan = plan_converge(desired(old=props(Tags=[{"Key": "team", "Value": "v"}])), observed)
 
     assert UntagSecret(("team",)) in plan.actions
     assert not any(isinstance(a, TagSecret) for a in plan.actions)
@@ -250,7 +251,7 @@ def test_a_live_secret_of_a_deleted_stack_with_the_same_name_is_not_adopted() ->
 def test_delete_only_touches_owned_live_secrets(
     observed: SecretState | None, options: DeletionOptions, expected: list[DeleteSecret], note: str
 ) -> None:
-    plan = plan_delete(ME, options, observed)
+    plan = decide_delete(AskedDelete(ME, ARN, options), Observation(secrets={ARN: observed}))
 
     assert list(plan.actions) == expected
     assert plan.note == note
@@ -261,7 +262,7 @@ def test_rollback_after_a_key_change_promotes_nothing_and_rewrites() -> None:
     old = written()
     observed = secret((written(RotationId="x"), CURRENT), (old, PREVIOUS), kms=OTHER_KEY_ARN)
 
-    plan = plan_converge(desired(), observed, old=props(RotationId="x"))
+    plan = plan_converge(desired(old=props(RotationId="x")), observed)
 
     assert not any(isinstance(a, PromoteVersion) for a in plan.actions)
     assert PutSecretValue(Write(ReusedToken(ARN, old), "K", written(ME))) in plan.actions
@@ -294,7 +295,7 @@ def test_a_key_change_is_judged_against_the_key_mediatailor_was_granted(
 
 
 def test_a_new_secret_string_key_keeps_the_old_one_until_the_next_write() -> None:
-    plan = plan_converge(desired(SecretStringKey="New"), secret((written(), CURRENT)), old=props())
+    plan = plan_converge(desired(SecretStringKey="New", old=props()), secret((written(), CURRENT)))
 
     put = plan.actions[0]
     assert isinstance(put, PutSecretValue)
@@ -306,7 +307,7 @@ def test_rolling_back_a_secret_string_key_change_writes_both_keys_instead_of_pro
     """The source location still asks for the newer key until CloudFormation rolls it back."""
     observed = secret((written(SecretStringKey="New"), CURRENT), (written(), PREVIOUS))
 
-    plan = plan_converge(desired(), observed, old=props(SecretStringKey="New"))
+    plan = plan_converge(desired(old=props(SecretStringKey="New")), observed)
 
     assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]
     assert plan.actions[0].write.also_keys == ("New",)  # type: ignore[union-attr]
@@ -315,7 +316,7 @@ def test_rolling_back_a_secret_string_key_change_writes_both_keys_instead_of_pro
 def test_a_version_written_for_another_key_is_not_promoted() -> None:
     observed = secret((written(RotationId="b"), CURRENT), (written(kms=OTHER_KEY_ARN, RotationId="a"), PREVIOUS))
 
-    plan = plan_converge(desired(RotationId="a"), observed, old=props(RotationId="b"))
+    plan = plan_converge(desired(RotationId="a", old=props(RotationId="b")), observed)
 
     assert plan.summary() == ["PutSecretValue", "PutResourcePolicy"]
 
@@ -379,8 +380,8 @@ def pending(identity: ResourceIdentity = EARLIER, **extra: Any) -> str:
         ),
     ],
 )
-def test_staged_rotation_plans(wanted: Desired, observed: SecretState, old: Any, expected: list[str]) -> None:
-    plan = plan_converge(wanted, observed, old=old)
+def test_staged_rotation_plans(wanted: Request, observed: SecretState, old: Any, expected: list[str]) -> None:
+    plan = plan_converge(replace(wanted, old=old), observed)
 
     assert plan.summary() == expected
     writes = [a for a in plan.actions if isinstance(a, PutSecretValue)]

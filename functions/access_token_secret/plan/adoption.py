@@ -8,21 +8,23 @@ from a secret before its consent tag has been checked.
 
 Tag permission is often granted more widely than ``GetSecretValue``, so the consent lets a
 stack *own* the secret, never *read* it: the provider returns an adopted secret's tokens only
-when the template supplies them (:func:`check_token_return`), now and on every later Update.
+when the template supplies them (:func:`token_return_refusal`), now and on every later Update.
 The consent is single-use: the attempt consumes it, whatever its outcome (the service removes
 the tag after a failure too). And a secret the provider could not own safely is refused
-before anything is read or written (:func:`check_adoptable`).
+before anything is read or written (:func:`safety_refusal`). Each rule answers its refusal as
+a value (``None``: it passes), so the observation can stop reading where the planner refuses.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import MAX_REASON_CHARS, KmsKeyError, ProviderError, SecretConflictError
 from ..tokens import AccessToken, is_acceptable_token
 from .context import ResourceIdentity
+from .labels import Request
 from .naming import OWNER_STACK_TAG, TAG_PREFIX, is_owned_by, is_reclaimable_by
 from .policy import grants_only_mediatailor
 from .properties import SecretProperties
@@ -49,15 +51,17 @@ def _first_fitting(*reasons: str) -> str:
     return next((r for r in reasons if len(r) <= MAX_REASON_CHARS), reasons[-1])
 
 
-def check_consent(tags: Mapping[str, str], identity: ResourceIdentity, name: str, *, creating: bool = False) -> None:
-    """Raise unless the consent tag names this stack; the Reason says which tag would allow it.
+def consent_refusal(
+    tags: Mapping[str, str], identity: ResourceIdentity, name: str, *, creating: bool = False
+) -> ProviderError | None:
+    """Refused unless the consent tag names this stack; the Reason says which tag would allow it.
 
     On a Create it also says how nested stacks and StackSet instances adopt: their names are made
     up by CloudFormation when they are created, so nobody can tag for them beforehand; they adopt
     through an Update of the stack, once it exists and its name is known.
     """
     if tags.get(ADOPT_TAG) == identity.stack_name:
-        return
+        return None
     owner = tags.get(OWNER_STACK_TAG)
     owned = f" (its owner tags name stack {ResourceIdentity(owner, '', '').stack_name})" if owner else ""
     tag = f"{ADOPT_TAG}={identity.stack_name}"
@@ -65,7 +69,7 @@ def check_consent(tags: Mapping[str, str], identity: ResourceIdentity, name: str
     short_hint = "; nested/StackSet stack: adopt in an Update of it"
     if not creating:
         long_hint = short_hint = ""
-    raise SecretConflictError(
+    return SecretConflictError(
         _first_fitting(
             f"Secret {name[:80]} exists{owned} and has no consent to adoption: tag it {tag}{long_hint}",
             f"Secret {name[:80]} exists{owned} and has no consent to adoption: tag it {tag}{short_hint}",
@@ -75,42 +79,44 @@ def check_consent(tags: Mapping[str, str], identity: ResourceIdentity, name: str
     )
 
 
-def check_adoptable(found: SecretState, region: str, name: str) -> None:
-    """Refuse, before anything is read or written, a secret the provider could not own safely."""
+def safety_refusal(found: SecretState, region: str, name: str) -> ProviderError | None:
+    """A secret the provider could not own safely (checked before anything is read or written)."""
     primary = found.primary_region
     if primary and primary != region:
-        raise SecretConflictError(
+        return SecretConflictError(
             f"Cannot adopt {name[:80]}: it is a read-only replica of a secret in {primary[:30]}; adopt the "
             "primary from a stack in that Region, or create a new secret here"
         )
     replicas = tuple(r for r in found.replica_regions if r != region)
     if replicas:
-        raise SecretConflictError(
+        return SecretConflictError(
             f"Cannot adopt {name[:60]}: it is replicated to {', '.join(replicas)[:30]}, and could not be deleted "
             f"with replicas; remove them (remove-regions-from-replication), {RETAG}"
         )
     if found.rotation_enabled:
-        raise SecretConflictError(
+        return SecretConflictError(
             f"Cannot adopt {name[:80]}: Secrets Manager rotation would replace the token the origin expects; "
             f"turn it off (cancel-rotate-secret), {RETAG}"
         )
+    return None
 
 
-def check_policy(policy: str | Unreadable | None, found: SecretState, name: str) -> None:
-    """Refuse a secret whose resource policy grants more than MediaTailor's read: the provider
+def policy_refusal(policy: str | Unreadable | None, found: SecretState, name: str) -> ProviderError | None:
+    """A resource policy that grants more than MediaTailor's read is refused: the provider
     puts its own policy, which replaces the whole document. AWS shows no policy of a secret in
     its recovery window ("marked for deletion"), and restoring is a write, which no refusal may
     follow."""
     if isinstance(policy, Unreadable):
-        raise SecretConflictError(
+        return SecretConflictError(
             f"Cannot adopt {name[:80]}: it is scheduled for deletion, so its resource policy cannot be "
             "checked; restore it (restore-secret), then retry"
         )
     if not grants_only_mediatailor(policy, found.arn):
-        raise SecretConflictError(
+        return SecretConflictError(
             f"Cannot adopt {name[:80]}: its resource policy grants more than MediaTailor's read, and the "
             f"provider replaces the whole policy; move those grants, {RETAG}"
         )
+    return None
 
 
 def wants_adoption(props: SecretProperties, found: SecretState, identity: ResourceIdentity) -> bool:
@@ -126,44 +132,18 @@ def consented(found: SecretState, identity: ResourceIdentity) -> bool:
     return found.tag_map().get(ADOPT_TAG) == identity.stack_name
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A secret the template asks to adopt, and who asks."""
-
-    found: SecretState
-    name: str
-    identity: ResourceIdentity
-    region: str
-    props: SecretProperties
-    creating: bool
-
-
-def _refusal(*checks: Callable[[], None]) -> ProviderError | None:
-    """The first check's refusal as a value, or ``None`` when all pass."""
-    for check in checks:
-        try:
-            check()
-        except ProviderError as refusal:
-            return refusal
-    return None
-
-
-def adoption_refusal(candidate: Candidate, keys: tuple[str | None, str] | None) -> ProviderError | None:
-    """Why ``candidate`` cannot be adopted, from what is known before anything is read from it:
+def adoption_refusal(
+    found: SecretState, request: Request, region: str, keys: tuple[str | None, str] | None
+) -> ProviderError | None:
+    """Why ``request`` cannot adopt ``found``, from what is known before anything is read from it:
     consent, then what makes it impossible to own safely, then (once ``keys``, its key and the
     template's, are known) its key and whether the template may have its token."""
-    found, name = candidate.found, candidate.name
-    checks = [
-        lambda: check_consent(found.tag_map(), candidate.identity, name, creating=candidate.creating),
-        lambda: check_adoptable(found, candidate.region, name),
-    ]
+    name = request.name
+    refusal = consent_refusal(found.tag_map(), request.identity, name, creating=request.creating)
+    refusal = refusal or safety_refusal(found, region, name)
     if keys is not None:
-        checks += [lambda: check_key(*keys, name), lambda: check_token_return(candidate.props, adopted=True)]
-    return _refusal(*checks)
-
-
-def policy_refusal(policy: str | Unreadable | None, candidate: Candidate) -> ProviderError | None:
-    return _refusal(lambda: check_policy(policy, candidate.found, candidate.name))
+        refusal = refusal or key_refusal(*keys, name) or token_return_refusal(request.props, adopted=True)
+    return refusal
 
 
 def is_adopted(*secrets: SecretState | None) -> bool:
@@ -171,28 +151,30 @@ def is_adopted(*secrets: SecretState | None) -> bool:
     return any(s is not None and keeps_other_keys(s.current_version) for s in secrets)
 
 
-def check_token_return(props: SecretProperties, *, adopted: bool) -> None:
+def token_return_refusal(props: SecretProperties, *, adopted: bool) -> ProviderError | None:
     """Tag permission never becomes read permission: an adopted secret's token is returned only
     when the template supplies it, which proves the deployer knows it already."""
     if adopted and props.return_access_token and props.access_token is None:
-        raise SecretConflictError(
+        return SecretConflictError(
             "ReturnAccessToken on an adopted secret needs AccessToken: the provider returns only a token "
             "the template supplies; pass it through a NoEcho parameter, or create a new secret instead of adopting"
         )
+    return None
 
 
-def check_key(found_key_arn: str | None, kms_key_arn: str, name: str) -> None:
+def key_refusal(found_key_arn: str | None, kms_key_arn: str, name: str) -> ProviderError | None:
     """An adopted secret is never re-keyed: MediaTailor's grant is on the key it has now."""
     if found_key_arn is None:
-        raise KmsKeyError(
+        return KmsKeyError(
             f"Secret {name[:80]} uses the AWS managed key, which MediaTailor cannot use; "
             "adopt under a new SecretName with a customer managed KmsKeyId"
         )
     if found_key_arn != kms_key_arn:
-        raise KmsKeyError(
+        return KmsKeyError(
             f"Secret's key {found_key_arn[:90]} is not KmsKeyId {kms_key_arn[:90]}; "
             "set KmsKeyId to it or adopt under a new SecretName"
         )
+    return None
 
 
 def stored_token(secret_string: str | None, secret_string_key: str) -> tuple[AccessToken | None, str]:

@@ -75,7 +75,8 @@ from .actions import (
     UnstagePending,
     Write,
 )
-from .desired import Desired
+from .context import ResourceIdentity
+from .naming import owner_tags
 from .properties import SecretProperties
 from .state import PENDING, PREVIOUS, SecretState
 from .versions import (
@@ -109,20 +110,20 @@ Want = Generated | Supplied
 
 @dataclass(frozen=True)
 class Request:
-    """One request's view of the tokens: what it wants, and the properties it replaces."""
+    """What a request asks for, resolved (the secret's name and key), the properties it replaces
+    (an Update), and so which tokens it wants."""
 
-    desired: Desired
+    props: SecretProperties
+    identity: ResourceIdentity
+    name: str
+    kms_key_arn: str
     old: SecretProperties | None = None
     # A Create reuses only a generated token of the shape it asks for (it may land on the secret
     # of an earlier, timed-out Create); an Update keeps a token whatever its format and length.
     creating: bool = False
 
-    @property
-    def props(self) -> SecretProperties:
-        return self.desired.props
-
-    def digest(self, purpose: str) -> str:
-        return self.desired.identity.digest(purpose)
+    def tags(self) -> dict[str, str]:
+        return self.props.tag_map() | owner_tags(self.identity)
 
     @property
     def current(self) -> Want:
@@ -150,8 +151,8 @@ class Request:
 
 def _known(state: SecretState, version: str, request: Request) -> AccessToken | None:
     """The supplied token ``version`` holds, when the service read it or this request wrote it."""
-    parsed, props = parse(version), request.props
-    written = {request.digest(VALUE): props.access_token, request.digest(NEXT): props.next_access_token}
+    parsed, props, digest = parse(version), request.props, request.identity.digest
+    written = {digest(VALUE): props.access_token, digest(NEXT): props.next_access_token}
     return state.value_of(version) or (written.get(parsed.request_digest) if parsed else None)
 
 
@@ -162,23 +163,16 @@ def holds(state: SecretState, version: str, want: Want, request: Request) -> boo
         return False
     if isinstance(want, Generated):
         props = request.props
-        if request.creating:
-            identities = frozenset({generated_identity(want.rotation_id, props.token_format, props.token_length)})
-        else:
-            identities = generated_identities(want.rotation_id)
+        asked = frozenset({generated_identity(want.rotation_id, props.token_format, props.token_length)})
+        identities = asked if request.creating else generated_identities(want.rotation_id)
         return parsed.content.generated and parsed.content.token_identity in identities
     return not parsed.content.generated and _known(state, version, request) == want.token
 
 
-def _unread(state: SecretState, version: str | None, request: Request) -> bool:
+def _unread(state: SecretState, version: str, request: Request) -> bool:
     """A provider-written version of a supplied token whose token is not known."""
     parsed = parse(version)
-    return (
-        version is not None
-        and parsed is not None
-        and not parsed.content.generated
-        and not _known(state, version, request)
-    )
+    return parsed is not None and not parsed.content.generated and not _known(state, version, request)
 
 
 def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
@@ -186,7 +180,7 @@ def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
     MediaTailor's grant is on that key, and a version written under another key may not have
     been re-encrypted); with ``unrecorded``, a version that records no key fits too."""
     parsed = parse(version)
-    keys = (kms_digest(request.desired.kms_key_arn), *((None,) if unrecorded else ()))
+    keys = (kms_digest(request.kms_key_arn), *((None,) if unrecorded else ()))
     return (
         parsed is not None
         and parsed.content.key_identity == json_key_identity(request.props.secret_string_key)
@@ -260,11 +254,14 @@ class Lands:
     def write(self, want: Want, purpose: str, also_keys: tuple[str, ...] = ()) -> Write:
         """A write of ``want``, from the source table, under a VersionId that records it."""
         request = self.request
-        source = first_match(SOURCE_ROWS, _Sourcing(self, want))
-        content = _content(want, source, request)
+        source, content = first_match(SOURCE_ROWS, _Sourcing(self, want))
         keeps = bool(self.others_from)
-        written = version_id(content, request.desired.kms_key_arn, request.digest(purpose), keeps_others=keeps)
+        written = version_id(content, request.kms_key_arn, request.identity.digest(purpose), keeps_others=keeps)
         return Write(source, request.props.secret_string_key, written, also_keys, self.others_from)
+
+
+# Each outcome: where the token comes from, and what its VersionId says it is.
+Sourced = tuple[TokenSource, VersionContent]
 
 
 @dataclass(frozen=True)
@@ -272,29 +269,34 @@ class _Sourcing:
     lands: Lands
     want: Want
 
+    def _content(self, kind: str, token_identity: str) -> VersionContent:
+        return VersionContent(kind, token_identity, json_key_identity(self.lands.request.props.secret_string_key))
+
     def held(self) -> ReusedToken | None:
         lands, request = self.lands, self.lands.request
-        for secret in (s for s in (lands.state, lands.donor) if s is not None):
-            found = next((v for v in _candidates(secret) if holds(secret, v, self.want, request)), None)
-            if found is not None:
-                return ReusedToken(secret.arn, found)
-        return None
+        secrets = (s for s in (lands.state, lands.donor) if s is not None)
+        held = (ReusedToken(s.arn, v) for s in secrets for v in _candidates(s) if holds(s, v, self.want, request))
+        return next(held, None)
 
-    def supplied(self) -> TokenSource:
+    def supplied(self) -> Sourced:
         assert isinstance(self.want, Supplied)
-        return SuppliedToken(self.want.token)
+        return SuppliedToken(self.want.token), self._content("u", SUPPLIED_IDENTITY)
 
-    def reused(self) -> TokenSource:
+    def reused(self) -> Sourced:
         found = self.held()
         assert found is not None
-        return found
+        parsed = parse(found.version_id)
+        assert parsed is not None
+        return found, self._content("g", parsed.content.token_identity)  # the identity it was generated with
 
-    def generate(self) -> TokenSource:
+    def generate(self) -> Sourced:
+        assert isinstance(self.want, Generated)
         props = self.lands.request.props
-        return GeneratedToken(props.token_format, props.token_length)
+        identity = generated_identity(self.want.rotation_id, props.token_format, props.token_length)
+        return GeneratedToken(props.token_format, props.token_length), self._content("g", identity)
 
 
-SOURCE_ROWS: Final[tuple[Row[_Sourcing, TokenSource], ...]] = (
+SOURCE_ROWS: Final[tuple[Row[_Sourcing, Sourced], ...]] = (
     Row("supplied by the template", "the template", lambda s: isinstance(s.want, Supplied), _Sourcing.supplied),
     Row(
         "on any version of this secret or of the secret being left",
@@ -306,19 +308,8 @@ SOURCE_ROWS: Final[tuple[Row[_Sourcing, TokenSource], ...]] = (
 )
 
 
-def _content(want: Want, source: TokenSource, request: Request) -> VersionContent:
-    props = request.props
-    key = json_key_identity(props.secret_string_key)
-    if isinstance(want, Supplied):
-        return VersionContent("u", SUPPLIED_IDENTITY, key)
-    reused = parse(source.version_id) if isinstance(source, ReusedToken) else None
-    if reused is not None:  # the token keeps the identity it was generated with
-        return VersionContent("g", reused.content.token_identity, key)
-    return VersionContent("g", generated_identity(want.rotation_id, props.token_format, props.token_length), key)
-
-
 def _in_place_key_change(lands: Lands) -> bool:
-    return lands.state.kms_key_id != lands.request.desired.kms_key_arn
+    return lands.state.kms_key_id != lands.request.kms_key_arn
 
 
 def _settled_current(lands: Lands) -> bool:
@@ -369,19 +360,14 @@ CURRENT_ROWS: Final[tuple[Row[Lands, tuple[Action, ...]], ...]] = (
 
 @dataclass(frozen=True)
 class _Live:
-    """The AWSPENDING table's view: the version carrying the label now, and AWSCURRENT's fate."""
+    """The AWSPENDING table's view: the version carrying the label now (and the next token
+    wanted), and AWSCURRENT's fate."""
 
     lands: Lands
+    version: str | None
+    want: Want | None
     post_current: str | None
     rewritten: bool
-
-    @property
-    def version(self) -> str | None:
-        return self.lands.state.version_with_stage(PENDING)
-
-    @property
-    def want(self) -> Want | None:
-        return self.lands.request.pending
 
 
 # Each outcome: the actions taken before AWSCURRENT is settled, and the version keeping the label.
@@ -471,9 +457,10 @@ def settle(lands: Lands, value: tuple[Action, ...] | None = None) -> Settled:
     written = next((a.write.version_id for a in value if isinstance(a, PutSecretValue)), None)
     promoted = next((a.version_id for a in value if isinstance(a, PromoteVersion)), None)
     post_current = written or promoted or current
-    before, pending = first_match(PENDING_ROWS, _Live(lands, post_current, rewritten=written is not None))
-    after: tuple[Action, ...] = ()
     want = lands.request.pending
+    live = _Live(lands, state.version_with_stage(PENDING), want, post_current, rewritten=written is not None)
+    before, pending = first_match(PENDING_ROWS, live)
+    after: tuple[Action, ...] = ()
     if want is not None and pending is None:
         write = lands.write(want, NEXT)
         after, pending = (PutSecretValue(write, stages=(PENDING,)),), write.version_id

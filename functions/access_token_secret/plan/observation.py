@@ -22,13 +22,12 @@ one is restored before its value is read.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 
 from ..tokens import AccessToken
-from .adoption import Candidate, adoption_refusal, policy_refusal, wants_adoption
+from .adoption import adoption_refusal, policy_refusal, wants_adoption
 from .context import ProviderSettings, ResourceIdentity
-from .desired import Desired
 from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
 from .labels import Request, listing_needed, reads_needed
 from .naming import default_secret_name, first_secret_needed, is_owned_by, secret_name_after_update
@@ -110,10 +109,10 @@ class Observation:
     policies: dict[str, str | Unreadable | None] = field(default_factory=dict)
     stored: dict[str, str | None] = field(default_factory=dict)
 
-    def _update(self, arn: str, change: dict[str, object]) -> None:
+    def _update(self, arn: str, change: Callable[[SecretState], SecretState]) -> None:
         for secret_id, state in self.secrets.items():
             if state is not None and state.arn == arn:
-                self.secrets[secret_id] = replace(state, **change)  # type: ignore[arg-type]
+                self.secrets[secret_id] = change(state)
 
     def record(self, read: Read, result: object) -> None:
         """Keep ``result``, as the service's read of ``read`` answered it."""
@@ -126,19 +125,16 @@ class Observation:
                 self.secrets[secret_id] = result if isinstance(result, SecretState) else None
             case ReadValue(arn=arn, version_id=version):
                 assert isinstance(result, AccessToken)
-                state = self.secret(arn)
-                self._update(arn, {"values": (*state.values, (version, result))})
+                self._update(arn, lambda state: replace(state, values=(*state.values, (version, result))))
             case ListVersions(arn=arn):
-                self._update(arn, {"unlabelled": result})
+                assert isinstance(result, tuple)
+                self._update(arn, lambda state: replace(state, unlabelled=result))
             case ReadPolicy(arn=arn):
                 self.policies[arn] = result if isinstance(result, (str, Unreadable)) else None
             case ReadStored(arn=arn):
                 self.stored[arn] = result if isinstance(result, str) else None
             case Restore(arn=arn):
-                self._update(arn, {"deleted_date": None})
-
-    def secret(self, arn: str) -> SecretState:
-        return next(s for s in self.secrets.values() if s is not None and s.arn == arn)
+                self._update(arn, lambda state: replace(state, deleted_date=None))
 
 
 @dataclass(frozen=True)
@@ -154,15 +150,13 @@ class Where:
     name: str
     landing: SecretState | None
 
-    def desired(self, asked: Asked) -> Desired:
-        return Desired(props=asked.props, identity=asked.identity, name=self.name, kms_key_arn=self.key_arn)
+    def request(self, asked: Asked) -> Request:
+        return Request(asked.props, asked.identity, self.name, self.key_arn, asked.old, asked.creating)
 
-    def candidate(self, asked: Asked) -> Candidate | None:
-        """The landing secret as a candidate for adoption, when the template asks to adopt it."""
+    def adoptee(self, asked: Asked) -> SecretState | None:
+        """The landing secret, when the template asks to adopt it."""
         found = self.landing
-        if found is None or not wants_adoption(asked.props, found, asked.identity):
-            return None
-        return Candidate(found, self.name, asked.identity, asked.settings.region, asked.props, asked.creating)
+        return found if found is not None and wants_adoption(asked.props, found, asked.identity) else None
 
 
 Reads = Generator[Read, None, Where]
@@ -199,29 +193,35 @@ def _where(asked: Asked, seen: Observation) -> Reads:
 
 def _reads(asked: Asked, seen: Observation) -> Reads:
     where = yield from _where(asked, seen)
-    landing, candidate = where.landing, where.candidate(asked)
+    landing = where.landing
     if landing is None:
         return where
-    if candidate is not None:
-        if adoption_refusal(candidate, None) is not None:
-            return where
-        to_describe = key_to_describe(landing.kms_key_id, where.key_arn)
-        if to_describe is not None:
-            yield DescribeKey(to_describe)
-        if adoption_refusal(candidate, (adopted_key(where, seen), where.key_arn)) is not None:
-            return where
-        yield ReadPolicy(landing.arn)
-        if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], candidate) is None:
-            if landing.deleted_date is not None:
-                yield Restore(landing.arn)
-            yield ReadStored(landing.arn)
+    if where.adoptee(asked) is not None:
+        yield from _adoption_reads(asked, where, seen, landing)
     elif landing.deleted_date is None:  # a secret in its recovery window answers no read
-        request = Request(where.desired(asked), asked.old, creating=asked.creating)
+        request = where.request(asked)
         for version in reads_needed(request, landing):
             yield ReadValue(landing.arn, version)
         if listing_needed(request, landing, where.donor):
             yield ListVersions(landing.arn)
     return where
+
+
+def _adoption_reads(asked: Asked, where: Where, seen: Observation, landing: SecretState) -> Generator[Read]:
+    """Each read only once nothing known so far refuses the adoption."""
+    request, region = where.request(asked), asked.settings.region
+    if adoption_refusal(landing, request, region, None) is not None:
+        return
+    to_describe = key_to_describe(landing.kms_key_id, where.key_arn)
+    if to_describe is not None:
+        yield DescribeKey(to_describe)
+    if adoption_refusal(landing, request, region, (adopted_key(where, seen), where.key_arn)) is not None:
+        return
+    yield ReadPolicy(landing.arn)
+    if asked.props.access_token is None and policy_refusal(seen.policies[landing.arn], landing, where.name) is None:
+        if landing.deleted_date is not None:
+            yield Restore(landing.arn)
+        yield ReadStored(landing.arn)
 
 
 def adopted_key(where: Where, seen: Observation) -> str | None:

@@ -30,22 +30,18 @@ from .adoption import (
     ADOPT_TAG,
     Adoption,
     adoption_refusal,
-    check_token_return,
     consented,
     is_adopted,
     policy_refusal,
     stored_token,
+    token_return_refusal,
 )
-from .context import ResourceIdentity
-from .desired import Desired
 from .keys import usable_key_arn
 from .labels import EMPTY, VALUE, Lands, Request, Settled, settle
 from .naming import check_key_change_renames, is_owned_by, is_reclaimable_by, owner_tags
 from .observation import Asked, AskedDelete, Observation, Where, adopted_key, where
-from .properties import DeletionOptions, SecretProperties
 from .record import check_not_superseded, with_record
 from .state import SecretState
-from .versions import keeps_other_keys
 
 
 def decide(asked: Asked, seen: Observation) -> Plan:
@@ -58,29 +54,25 @@ def decide(asked: Asked, seen: Observation) -> Plan:
     if leaving is not None and is_owned_by(leaving.tag_map(), asked.identity):
         check_key_change_renames(asked.props.secret_name, leaving.name, replaced=found.replaced)
     adoption = _adoption(asked, found, seen)
-    if adoption is None:
-        check_token_return(asked.props, adopted=is_adopted(found.landing, found.donor))
-    desired = found.desired(asked)
-    return plan_converge(
-        desired, found.landing, old=asked.old, donor=found.donor, adoption=adoption, creating=asked.creating
-    )
+    refusal = None if adoption else token_return_refusal(asked.props, adopted=is_adopted(found.landing, found.donor))
+    if refusal is not None:
+        raise refusal
+    return plan_converge(found.request(asked), found.landing, donor=found.donor, adoption=adoption)
 
 
 def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
     """What adopting the landing secret keeps, when the template asks to adopt it."""
-    candidate = found.candidate(asked)
-    if candidate is None:
+    adoptee = found.adoptee(asked)
+    if adoptee is None:
         return None
     key_arn = adopted_key(found, seen)
-    refusal = adoption_refusal(candidate, (key_arn, found.key_arn))
-    if refusal is not None:
-        raise refusal
-    refusal = policy_refusal(seen.policies[candidate.found.arn], candidate)
+    refusal = adoption_refusal(adoptee, found.request(asked), asked.settings.region, (key_arn, found.key_arn))
+    refusal = refusal or policy_refusal(seen.policies[adoptee.arn], adoptee, found.name)
     if refusal is not None:
         raise refusal
     if asked.props.access_token is not None:
         return Adoption(kms_key_arn=key_arn)  # the template supplies the token
-    token, problem = stored_token(seen.stored[candidate.found.arn], asked.props.secret_string_key)
+    token, problem = stored_token(seen.stored[adoptee.arn], asked.props.secret_string_key)
     return Adoption(kms_key_arn=key_arn, token=token, problem=problem)
 
 
@@ -88,8 +80,8 @@ def consent_used(asked: Asked, seen: Observation) -> str | None:
     """The secret whose adoption consent this request has checked and so used up, whatever
     the outcome (a success removes the tag in its plan, a failure by the service)."""
     found = where(asked, seen)
-    candidate = found.candidate(asked) if found is not None else None
-    return candidate.found.arn if candidate is not None and consented(candidate.found, asked.identity) else None
+    adoptee = found.adoptee(asked) if found is not None else None
+    return adoptee.arn if adoptee is not None and consented(adoptee, asked.identity) else None
 
 
 def moved(before: Plan, after: Plan) -> bool:
@@ -98,13 +90,10 @@ def moved(before: Plan, after: Plan) -> bool:
     return before != after
 
 
-def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
+def _ownership_actions(request: Request, state: SecretState, adoption: Adoption | None) -> tuple[Action, ...]:
     """Restore when allowed; raise when the secret belongs to someone else."""
-    tags = state.tag_map()
-    identity = desired.identity
-    if is_owned_by(tags, identity):
-        return (RestoreSecret(),) if state.deleted_date is not None else ()
-    if adoption is not None:  # its consent and key were checked before it was read
+    tags, identity = state.tag_map(), request.identity
+    if is_owned_by(tags, identity) or adoption is not None:  # an adoption: its consent and key were checked
         return (RestoreSecret(),) if state.deleted_date is not None else ()
     if state.deleted_date is not None:
         if is_reclaimable_by(tags, identity):
@@ -117,101 +106,81 @@ def _ownership_actions(desired: Desired, state: SecretState, adoption: Adoption 
         # DeletedDate is "the date the secret is scheduled for deletion" (DescribeSecret): the
         # name frees up then, or when someone restores or force-deletes it sooner.
         raise SecretConflictError(
-            f"Secret name {desired.name[:80]} belongs to another owner and is scheduled for deletion on {day}; "
+            f"Secret name {request.name[:80]} belongs to another owner and is scheduled for deletion on {day}; "
             "choose another SecretName, or restore or force-delete that secret first"
         )
     raise SecretConflictError(
-        f"A secret named {desired.name[:80]} already exists and is not managed by this resource; "
+        f"A secret named {request.name[:80]} already exists and is not managed by this resource; "
         "choose another SecretName (the existing secret was left untouched)"
     )
 
 
-def _tag_actions(desired: Desired, state: SecretState, old: SecretProperties | None) -> tuple[Action, ...]:
+def _tag_actions(request: Request, state: SecretState) -> tuple[Action, ...]:
     """Stale tags go first: TagResource appends, and a secret holds at most 50 tags (TagResource
     API reference), so swapping 48 user tags must not pass through 2 + 48 + 48."""
-    present = state.tag_map()
-    wanted = desired.tags()
-    actions: list[Action] = []
+    present, wanted = state.tag_map(), request.tags()
     # Only tags this resource managed before are removed: others may belong to tag policies.
-    previously = old.tag_map() if old is not None else {}
+    previously = request.old.tag_map() if request.old is not None else {}
     stale = tuple(sorted(k for k in previously if k not in wanted and k in present))
-    if stale:
-        actions.append(UntagSecret(stale))
     changed = tuple(sorted((k, v) for k, v in wanted.items() if present.get(k) != v))
-    if changed:
-        actions.append(TagSecret(changed))
-    return tuple(actions)
+    untag: tuple[Action, ...] = (UntagSecret(stale),) if stale else ()
+    return (*untag, TagSecret(changed)) if changed else untag
 
 
 def plan_converge(
-    desired: Desired,
+    request: Request,
     observed: SecretState | None,
     *,
-    old: SecretProperties | None = None,
     donor: SecretState | None = None,
     adoption: Adoption | None = None,
-    creating: bool = False,
 ) -> Plan:
-    """Actions that make the secret named ``desired.name`` match ``desired``.
+    """Actions that make the secret named ``request.name`` match ``request``.
 
-    ``observed`` is that secret as observed (``None``: absent, a Create), ``old`` the previous
-    properties of an Update, ``donor`` the secret being left (its tokens are carried over, read,
-    never moved), ``adoption`` what was found in a secret whose owner consented to this resource
-    taking it over. Token decisions: :mod:`.labels`.
+    ``observed`` is that secret as observed (``None``: absent, a Create), ``donor`` the secret
+    being left (its tokens are carried over, read, never moved), ``adoption`` what was found in a
+    secret whose owner consented to this resource taking it over. Token decisions: :mod:`.labels`.
     """
-    props = desired.props
-    request = Request(desired, old=old, creating=creating)
-    token_keys = (props.secret_string_key, *request.also_keys)
+    token_keys = (request.props.secret_string_key, *request.also_keys)
     state = observed or EMPTY
     marked = observed or donor or EMPTY
-    adopted = adoption is not None or keeps_other_keys(marked.current_version)
+    adopted = adoption is not None or is_adopted(marked)
     lands = Lands(request, state, donor, others_from=marked.arn if adopted else None)
     settled = settle(lands, _adopted_value(lands, adoption) if adoption is not None else None)
-    actions = _create(desired, settled) if observed is None else _update(desired, observed, old, adoption, settled)
-    present = observed.tag_map() if observed is not None else {}
-    left = donor if donor is not None and (observed is None or donor.arn != observed.arn) else None
-    actions = with_record(actions, desired.identity, present, left=left)
-    if props.return_access_token:
+    actions = _create(request, settled) if observed is None else _update(request, observed, adoption, settled)
+    left = donor if donor is not None and donor.arn != state.arn else None
+    actions = with_record(actions, request.identity, state.tag_map(), left=left)
+    if request.props.return_access_token:
         supplied_only = adopted or is_adopted(donor)
         actions.append(_report(settled, supplied_only=supplied_only, staged=request.pending is not None))
     note = "create" if observed is None else "adopt" if adoption else "converge"
-    secret_id = observed.arn if observed is not None else desired.name
-    name = observed.name if observed is not None else desired.name
-    current = observed.current_version if observed is not None else None
-    return Plan(secret_id, tuple(actions), note=note, token_keys=token_keys, name=name, current_version=current)
+    name, current = state.name or request.name, state.current_version
+    return Plan(state.arn or request.name, tuple(actions), note, token_keys, name, current)
 
 
-def _create(desired: Desired, settled: Settled) -> list[Action]:
+def _create(request: Request, settled: Settled) -> list[Action]:
     """The AWSCURRENT write becomes CreateSecret, which takes the key, tags and description."""
     first, *rest = settled.actions
     assert isinstance(first, PutSecretValue)
     assert not first.pending
     write = replace(first.write, also_keys=())
-    tags = tuple(sorted(desired.tags().items()))
-    create = CreateSecret(desired.name, desired.kms_key_arn, desired.props.description, tags, write)
+    tags = tuple(sorted(request.tags().items()))
+    create = CreateSecret(request.name, request.kms_key_arn, request.props.description, tags, write)
     return [create, *rest, PutResourcePolicy()]
 
 
-def _update(
-    desired: Desired, observed: SecretState, old: SecretProperties | None, adoption: Adoption | None, settled: Settled
-) -> list[Action]:
-    props = desired.props
-    ownership = _ownership_actions(desired, observed, adoption)
+def _update(request: Request, observed: SecretState, adoption: Adoption | None, settled: Settled) -> list[Action]:
+    props = request.props
+    ownership = _ownership_actions(request, observed, adoption)
     actions: list[Action] = list(ownership)
-    key_changed = observed.kms_key_id != desired.kms_key_arn
-    description_changed = observed.description != props.description
-    if key_changed or description_changed:
-        actions.append(
-            UpdateSecret(
-                kms_key_arn=desired.kms_key_arn if key_changed else None,
-                description=props.description if description_changed else None,
-            )
-        )
+    key = request.kms_key_arn if observed.kms_key_id != request.kms_key_arn else None
+    description = props.description if observed.description != props.description else None
+    if key is not None or description is not None:
+        actions.append(UpdateSecret(kms_key_arn=key, description=description))
     actions.extend(settled.actions)
     # The tags a reclaim already moved (see _ownership_actions) are not tagged twice.
     moved_tags = dict(next((a.tags for a in ownership if isinstance(a, TagSecret)), ()))
     retagged = replace(observed, tags=tuple((observed.tag_map() | moved_tags).items()))
-    actions.extend(_tag_actions(desired, retagged, old))
+    actions.extend(_tag_actions(request, retagged))
     if adoption is not None:
         # Only now that the value is written and the owner tags are on: at every moment the
         # secret carries the consent or the owner tags, so a concurrent copy of this event
@@ -224,23 +193,21 @@ def _update(
 def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
     """The token the secret holds (or the template's ``AccessToken``), written once under a
     provider VersionId that marks the secret as adopted; its other JSON keys are kept."""
-    desired = lands.request.desired
-    token = desired.props.access_token or adoption.token
+    request = lands.request
+    token = request.props.access_token or adoption.token
     if token is None:
         raise SecretConflictError(
-            f"Cannot adopt {desired.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
+            f"Cannot adopt {request.name[:80]}: {adoption.problem}; supply AccessToken (through a NoEcho "
             "parameter) so that the origin keeps working, as no token is generated for an adopted secret"
         )
     fresh = Lands(lands.request, EMPTY, None, others_from=lands.state.arn)  # nothing is reused
     write = replace(fresh.write(lands.request.current, VALUE), source=SuppliedToken(token))
-    if lands.state.current_version == write.version_id:
-        return ()
-    return (PutSecretValue(write),)
+    return () if lands.state.current_version == write.version_id else (PutSecretValue(write),)
 
 
 def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTokens:
     """The tokens the response carries. From an adopted secret only those the template supplies
-    (``AccessToken``, and ``NextAccessToken`` when ``staged``; :func:`~.adoption.check_token_return`
+    (``AccessToken``, and ``NextAccessToken`` when ``staged``; :func:`~.adoption.token_return_refusal`
     requires a supplied AccessToken, so AWSCURRENT holds it). AWSPREVIOUS, or an AWSPENDING the
     template did not ask for, may hold the hand-made token, which the deployer was never shown:
     those read as the current token."""
@@ -251,25 +218,18 @@ def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTok
 
 
 def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
+    """Schedule deletion of an owned secret (recorded first); anything else touches nothing."""
     if asked.reference is None:
         return Plan("", (), note="the PhysicalResourceId names no secret this provider made")
-    observed = seen.secrets[asked.reference]
-    check_not_superseded(asked.identity, landing=observed)
-    plan = plan_delete(asked.identity, asked.options, observed)
-    present = observed.tag_map() if observed is not None else {}
-    return replace(plan, actions=tuple(with_record(list(plan.actions), asked.identity, present)))
-
-
-def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: SecretState | None) -> Plan:
-    """Schedule deletion of an owned secret; anything else is answered without touching AWS."""
+    observed, identity, options = seen.secrets[asked.reference], asked.identity, asked.options
     if observed is None:
         return Plan("", (), note="already gone")
+    check_not_superseded(identity, landing=observed)
     if not is_owned_by(observed.tag_map(), identity):
         return Plan(observed.arn, (), note="not owned by this resource; left untouched")
     if observed.deleted_date is not None:
         return Plan(observed.arn, (), note="already scheduled for deletion")
-    if options.force_delete_without_recovery:
-        action = DeleteSecret(recovery_window_in_days=None, force=True)
-    else:
-        action = DeleteSecret(recovery_window_in_days=options.recovery_window_in_days, force=False)
-    return Plan(observed.arn, (action,), note="delete", name=observed.name)
+    force = options.force_delete_without_recovery
+    action = DeleteSecret(recovery_window_in_days=None if force else options.recovery_window_in_days, force=force)
+    actions = with_record([action], identity, observed.tag_map())
+    return Plan(observed.arn, tuple(actions), note="delete", name=observed.name)
