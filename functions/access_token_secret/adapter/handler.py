@@ -63,9 +63,9 @@ def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMI
     prefix = environ.get("SECRET_NAME_PREFIX", DEFAULT_PREFIX)
     if problem := prefix_problem(prefix):
         raise ProviderConfigurationError(f"Provider misconfigured: {problem}")
-    clients = build_clients(region, timing)
-    secrets, kms, settings = SecretsManager(clients.secretsmanager), Kms(clients.kms), ProviderSettings(region, prefix)
-    return AccessTokenSecretService(secrets=secrets, kms=kms, settings=settings)
+    secrets, kms = build_clients(region, timing)
+    settings = ProviderSettings(region, prefix)
+    return AccessTokenSecretService(secrets=SecretsManager(secrets), kms=Kms(kms), settings=settings)
 
 
 def _start() -> AccessTokenSecretService | str:

@@ -331,16 +331,16 @@ def _combinations(raw: Mapping[str, object], values: Mapping[str, object]) -> li
     return problems
 
 
-def parse_properties(raw: object, *, name_prefix: str, also: tuple[str, ...] = ()) -> SecretProperties:
-    """Validate the resource's own properties (the adapter strips CloudFormation's and passes
-    its problems with them as ``also``); raise :class:`InvalidPropertiesError` listing all."""
+def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
+    """Validate the resource's own properties (the adapter strips CloudFormation's); raise
+    :class:`InvalidPropertiesError` listing every problem."""
     if not isinstance(raw, Mapping):
         raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
     problems = _unknown(raw)
     values = _read(raw, problems, name_prefix)
     if values.get("adopt_existing_secret") is True and raw.get("SecretName") is None:
         problems.append("AdoptExistingSecret needs SecretName: the name of the secret to adopt")
-    problems += [*also, *_combinations(raw, values)]
+    problems += _combinations(raw, values)
     if problems:
         raise InvalidPropertiesError("Invalid properties: " + "; ".join(problems))
     if values.get("token_format") is TokenFormat.UUID:
