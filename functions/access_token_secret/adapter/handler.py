@@ -145,7 +145,7 @@ class _Request:
             return self.envelope.physical_id
         if self.progress.adopting:
             return _not_created(self.envelope)
-        if current := self.progress.current_secret():
+        if current := self.progress.secret_arn:
             return current
         try:
             return self.service.name_on_create(self._props(), self.identity)
@@ -191,7 +191,7 @@ class _Request:
     def _discard_new_secret(self) -> None:
         """CloudFormation keeps a failed replacement's old PhysicalResourceId and never asks to
         delete the new secret; deleted through the recovery window, a retry restores it."""
-        created = self.progress.created_secret()
+        created = self.progress.created_arn
         if not created or created == self.envelope.physical_id:
             return
         try:

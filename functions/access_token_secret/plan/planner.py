@@ -269,7 +269,7 @@ def plan_delete(identity: ResourceIdentity, options: DeletionOptions, observed: 
     if observed.deleted_date is not None:
         return Plan(observed.arn, (), note="already scheduled for deletion")
     if options.force_delete_without_recovery:
-        action = DeleteSecret(recovery_window_in_days=None, force=True)
+        action = DeleteSecret(recovery_window_in_days=None)
     else:
-        action = DeleteSecret(recovery_window_in_days=options.recovery_window_in_days, force=False)
+        action = DeleteSecret(recovery_window_in_days=options.recovery_window_in_days)
     return Plan(observed.arn, (action,), note="delete", name=observed.name)

@@ -112,16 +112,6 @@ def in_range(raw: object, low: int, high: int) -> int | None:
     return number if number is not None and low <= number <= high else None
 
 
-def _whole_number(low: int, high: int) -> Parser:
-    def parse(name: str, value: object, _prefix: str) -> int:
-        number = in_range(value, low, high)
-        if number is None:
-            raise _PropertyError(f"{name} must be a whole number from {low} to {high}")
-        return number
-
-    return parse
-
-
 def _boolean(name: str, value: object, _prefix: str) -> bool:
     parsed = _parse_bool(value)
     if parsed is None:
@@ -201,14 +191,11 @@ def _tags(name: str, value: object, _prefix: str) -> tuple[Tag, ...]:
     if not isinstance(value, list):
         raise _PropertyError("Tags must be a list of {Key, Value}")
     tags = tuple(_tag(item) for item in value)
-    problems = [
-        "Tags: each Key may appear only once" if len({tag.key for tag in tags}) != len(tags) else "",
-        f"Tags: at most {MAX_USER_TAGS} tags (Secrets Manager allows 50; the provider uses 2)"
-        if len(tags) > MAX_USER_TAGS
-        else "",
-    ]
-    if any(problems):
-        raise _PropertyError("; ".join(filter(None, problems)))
+    problems = ["Tags: each Key may appear only once"] if len({tag.key for tag in tags}) != len(tags) else []
+    if len(tags) > MAX_USER_TAGS:
+        problems.append(f"Tags: at most {MAX_USER_TAGS} tags (Secrets Manager allows 50; the provider uses 2)")
+    if problems:
+        raise _PropertyError("; ".join(problems))
     return tags
 
 
@@ -239,7 +226,13 @@ def _at_most(name: str, limit: int, parse: Parser | None = None) -> Field:
 
 
 def _integer(name: str, low: int, high: int, update: str = NO_INTERRUPTION) -> Field:
-    return Field(name, _whole_number(low, high), f"Integer {low}-{high}", update)
+    def parse(name: str, value: object, _prefix: str) -> int:
+        number = in_range(value, low, high)
+        if number is None:
+            raise _PropertyError(f"{name} must be a whole number from {low} to {high}")
+        return number
+
+    return Field(name, parse, f"Integer {low}-{high}", update)
 
 
 _TOKEN_TYPE = f"String, {MIN_LENGTH}-{MAX_LENGTH} visible ASCII characters (no spaces)"
