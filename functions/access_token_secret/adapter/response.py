@@ -140,13 +140,7 @@ def _refused(why: str, host: str) -> bool:
     return True
 
 
-def deliver(
-    url: str,
-    body: bytes,
-    *,
-    destinations: ResponseDestinations,
-    attempts: int = ATTEMPTS,
-) -> bool:
+def deliver(url: str, body: bytes, *, destinations: ResponseDestinations, attempts: int = ATTEMPTS) -> bool:
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it. A URL
     outside ``destinations``, or under another key than the request ``body`` answers, gets nothing."""
     try:
