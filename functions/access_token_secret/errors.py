@@ -56,10 +56,6 @@ class AwsCallError(ProviderError):
         self.code = code
 
 
-class AccessDeniedError(AwsCallError):
-    pass
-
-
 class NotFoundError(AwsCallError):
     pass
 

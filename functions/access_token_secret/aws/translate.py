@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
-from ..errors import AccessDeniedError, AwsCallError, NotFoundError, RaceError, ScheduledForDeletionError, shorten
+from ..errors import AwsCallError, NotFoundError, RaceError, ScheduledForDeletionError, shorten
 
 _ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})
 _NOT_FOUND = frozenset({"ResourceNotFoundException", "NotFoundException"})
@@ -42,7 +42,7 @@ Matcher = Callable[[str, str, str], bool]  # (operation, code, lowered message)
 _RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
     (
         lambda _, code, __: code in _ACCESS_DENIED,
-        AccessDeniedError,
+        AwsCallError,
         "{op} was denied: give the provider's role {op} "
         "(and kms:Decrypt/GenerateDataKey on the key via Secrets Manager). AWS said: {msg}",
     ),

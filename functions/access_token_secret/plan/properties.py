@@ -63,10 +63,6 @@ class SecretProperties:
     adopt_existing_secret: bool = False
 
     @property
-    def generated(self) -> bool:
-        return self.access_token is None
-
-    @property
     def stages_next_token(self) -> bool:
         """A next token differs from the current one, so it is kept pending."""
         if self.access_token is not None:
@@ -141,8 +137,7 @@ def _text(*rules: tuple[Callable[[str], bool], str]) -> Parser:
 
 def _secret_name(name: str, value: object, prefix: str) -> str:
     text = _string(name, value)
-    problem = name_problem(text, prefix)
-    if problem:
+    if problem := name_problem(text, prefix):
         raise _PropertyError(problem)
     return text
 
