@@ -1,9 +1,8 @@
 """Carry out a :class:`~access_token_secret.plan.actions.Plan`, one AWS call per action.
 
 The applier only executes: every decision (which token, which keys, which label) was made in
-:mod:`access_token_secret.plan`. It records the secret's ARN as soon as it exists (in
-:class:`~access_token_secret.progress.Progress`, which the adapter reads from its timeout
-thread), so that a request failing half-way still tells CloudFormation which secret to clean up.
+:mod:`access_token_secret.plan`. It records a created secret at once in
+:class:`~access_token_secret.progress.Progress`, for a request that fails half-way.
 """
 
 from __future__ import annotations
