@@ -82,7 +82,6 @@ def test_the_operator_example_passes_its_no_echo_parameter_as_the_token() -> Non
 
     assert props.access_token is not None
     assert props.access_token.reveal() == SAMPLE_PARAMETERS["AccessToken"]
-    assert not props.generated
 
 
 def _parameters(template: str) -> dict[str, dict[str, object]]:

@@ -13,6 +13,12 @@ from typing import Final
 MAX_REASON_CHARS: Final = 255
 
 
+def shorten(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """Keep the beginning (what failed), cut the end; CloudFormation shows the first words."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def internal_error_reason(request_id: str) -> str:
     """The only Reason an unexpected exception gets: its text could hold anything."""
     return f"Internal error; see the provider's logs for request {request_id[:64]}"
@@ -50,10 +56,6 @@ class AwsCallError(ProviderError):
         self.code = code
 
 
-class AccessDeniedError(AwsCallError):
-    pass
-
-
 class NotFoundError(AwsCallError):
     pass
 
@@ -65,21 +67,4 @@ class ScheduledForDeletionError(AwsCallError):
 class RaceError(AwsCallError):
     """A write refused because the secret is no longer as observed: another copy of the event
     (Lambda delivers at least once, and copies can run at once) or a retried call got there
-    first. The service observes again and plans again."""
-
-
-class NameTakenError(RaceError):
-    """CreateSecret: the name is taken, or in its recovery window."""
-
-
-class VersionTakenError(RaceError):
-    """PutSecretValue: this request's VersionId holds another value, or the secret was
-    scheduled for deletion meanwhile."""
-
-
-class LabelMovedError(RaceError):
-    """UpdateSecretVersionStage: the label is no longer on the version the plan saw."""
-
-
-class AlreadyDeletedError(RaceError):
-    """DeleteSecret: the secret is already scheduled for deletion."""
+    first. The service observes again and plans again. :mod:`~.aws.translate` lists the races."""

@@ -1,12 +1,12 @@
 """Shared request state: the applier records each secret as soon as it exists, and the
 adapter's timeout thread reads it to tell CloudFormation which secret a request that ran out of
-time stands for. Both layers use it, so it belongs to neither.
+time stands for. Both layers use it, so it belongs to neither. Each reader takes one attribute,
+which a thread reads or writes atomically: no lock is needed.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -18,22 +18,11 @@ class Progress:
     secret_arn: str | None = None
     created_arn: str | None = None
     adopting: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def mark_adopting(self) -> None:
-        with self._lock:
-            self.adopting = True
+        self.adopting = True
 
     def record_secret(self, arn: str, *, created: bool = False) -> None:
-        with self._lock:
-            self.secret_arn = arn
-            if created:
-                self.created_arn = arn
-
-    def current_secret(self) -> str | None:
-        with self._lock:
-            return self.secret_arn
-
-    def created_secret(self) -> str | None:
-        with self._lock:
-            return self.created_arn
+        self.secret_arn = arn
+        if created:
+            self.created_arn = arn

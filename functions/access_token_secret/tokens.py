@@ -19,7 +19,6 @@ MAX_LENGTH: Final = 128
 DEFAULT_LENGTH: Final = 32
 UUID_LENGTH: Final = 36  # a UUID in its canonical text form
 _ALPHANUMERIC: Final = string.ascii_letters + string.digits
-_MASK: Final = "****"
 
 
 class TokenFormat(Enum):
@@ -41,7 +40,7 @@ class AccessToken:
         return self._value
 
     def __repr__(self) -> str:
-        return f"AccessToken({_MASK})"
+        return "AccessToken(****)"
 
     __str__ = __repr__
 

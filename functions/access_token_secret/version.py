@@ -1,9 +1,5 @@
-"""The provider's one version string (semantic versioning).
-
-``template.yaml`` (the Serverless Application Repository metadata and the ``ProviderVersion``
-output), ``pyproject.toml`` and ``CHANGELOG.md`` repeat it; ``tests/test_distribution.py`` fails
-when any of them disagrees.
-"""
+"""The provider's one version string (semantic versioning); ``template.yaml``, ``pyproject.toml``
+and ``CHANGELOG.md`` repeat it, and a test fails when any of them disagrees."""
 
 from __future__ import annotations
 

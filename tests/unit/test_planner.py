@@ -244,8 +244,8 @@ def test_a_live_secret_of_a_deleted_stack_with_the_same_name_is_not_adopted() ->
         (None, DeletionOptions(), [], "already gone"),
         (secret(tags={"owner": "ops"}), DeletionOptions(), [], "not owned by this resource; left untouched"),
         (secret(deleted=WHEN), DeletionOptions(), [], "already scheduled for deletion"),
-        (secret(), DeletionOptions(10, False), [DeleteSecret(10, False)], "delete"),
-        (secret(), DeletionOptions(7, True), [DeleteSecret(None, True)], "delete"),
+        (secret(), DeletionOptions(10, False), [DeleteSecret(10)], "delete"),
+        (secret(), DeletionOptions(7, True), [DeleteSecret(None)], "delete"),
     ],
 )
 def test_delete_only_touches_owned_live_secrets(

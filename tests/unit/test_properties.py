@@ -28,7 +28,7 @@ def test_minimal_properties_get_the_documented_defaults() -> None:
 
     assert props.kms_key_id == "alias/k"
     assert props.secret_string_key == "K"
-    assert props.generated
+    assert props.access_token is None
     assert props.token_format is TokenFormat.ALPHANUMERIC
     assert props.token_length == 32
     assert props.recovery_window_in_days == 7

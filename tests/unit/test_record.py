@@ -129,7 +129,7 @@ def test_the_record_joins_a_write_and_is_left_out_when_nothing_changes() -> None
     nothing: list[Action] = [PutResourcePolicy(), ReportTokens(None, None, None)]
     untag: list[Action] = [UntagSecret(("old",)), PutResourcePolicy()]
     retag: list[Action] = [TagSecret((("team", "a"),)), PutResourcePolicy()]
-    delete: list[Action] = [DeleteSecret(recovery_window_in_days=7, force=False)]
+    delete: list[Action] = [DeleteSecret(recovery_window_in_days=7)]
 
     assert with_record(nothing, identity, {}) == nothing
     assert with_record(untag, identity, {}) == [UntagSecret(("old",)), TagSecret((pair,)), PutResourcePolicy()]

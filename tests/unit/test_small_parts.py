@@ -9,8 +9,8 @@ import uuid
 import pytest
 from access_token_secret.adapter.envelope import envelope_problem
 from access_token_secret.adapter.inputs import is_secret_reference
-from access_token_secret.adapter.response import MAX_BODY_BYTES, build_body, shorten
-from access_token_secret.errors import KmsKeyError
+from access_token_secret.adapter.response import MAX_BODY_BYTES, build_body
+from access_token_secret.errors import KmsKeyError, shorten
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.keys import usable_key_arn
 from access_token_secret.plan.naming import default_secret_name, name_problem
@@ -166,10 +166,10 @@ def test_the_provider_runs_with_the_production_timing_unless_a_test_replaces_it(
     """The real values tests elsewhere scale down: 6 attempts, 3 s to connect, 10 s to read,
     an answer 8 s before the deadline (docs/reference.md, ServiceTimeout)."""
     from access_token_secret.adapter.handler import DEADLINE_MARGIN_S, Timing
-    from access_token_secret.aws.clients import CLIENT_CONFIG, ClientTiming
+    from access_token_secret.aws.clients import CLIENT_TIMING, ClientTiming
 
     assert Timing() == Timing(deadline_margin_s=8.0, clients=ClientTiming(6, 3, 10))
     assert DEADLINE_MARGIN_S == 8.0
-    settings = vars(CLIENT_CONFIG)  # botocore's Config has no typed attributes
+    settings = vars(CLIENT_TIMING.config())  # botocore's Config has no typed attributes
     assert settings["retries"] == {"mode": "standard", "total_max_attempts": 6}
     assert (settings["connect_timeout"], settings["read_timeout"]) == (3, 10)

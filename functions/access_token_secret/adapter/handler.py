@@ -25,14 +25,7 @@ from ..plan.properties import SecretProperties, parse_deletion_options
 from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
 from ..version import VERSION
-from . import inputs
-from .deadline import (
-    DEFAULT_SERVICE_TIMEOUT_S,
-    SERVICE_TIMEOUT_PROBLEM,
-    cloudformation_wait,
-    service_timeout,
-    url_times,
-)
+from . import deadline, inputs
 from .envelope import Envelope, destination_problem, envelope_problem, parse_envelope, response_url_of
 from .resource import ProviderResource
 from .response import ResponseDestinations, deliver, request_key, respond
@@ -63,9 +56,9 @@ def build_service(environ: Mapping[str, str], timing: ClientTiming = CLIENT_TIMI
     prefix = environ.get("SECRET_NAME_PREFIX", DEFAULT_PREFIX)
     if problem := prefix_problem(prefix):
         raise ProviderConfigurationError(f"Provider misconfigured: {problem}")
-    clients = build_clients(region, timing)
-    secrets, kms, settings = SecretsManager(clients.secretsmanager), Kms(clients.kms), ProviderSettings(region, prefix)
-    return AccessTokenSecretService(secrets=secrets, kms=kms, settings=settings)
+    secrets, kms = build_clients(region, timing)
+    settings = ProviderSettings(region, prefix)
+    return AccessTokenSecretService(secrets=SecretsManager(secrets), kms=Kms(kms), settings=settings)
 
 
 def _start() -> AccessTokenSecretService | str:
@@ -104,10 +97,11 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
 def _admit(envelope: Envelope) -> tuple[AccessTokenSecretService, float] | str:
     """The service and the seconds CloudFormation still waits for the answer; or why the request
     is answered FAILED without running, logged as one warning."""
-    timeout_s = service_timeout(envelope.properties)
+    timeout_s = deadline.service_timeout(envelope.properties)
     if timeout_s is None and envelope.request_type != "Delete":  # a Delete is never refused for its properties
-        return _refused(SERVICE_TIMEOUT_PROBLEM)
-    wait = cloudformation_wait(envelope.response_url, timeout_s or DEFAULT_SERVICE_TIMEOUT_S, datetime.now(UTC))
+        return _refused(deadline.SERVICE_TIMEOUT_PROBLEM)
+    now = datetime.now(UTC)
+    wait = deadline.cloudformation_wait(envelope.response_url, timeout_s or deadline.DEFAULT_SERVICE_TIMEOUT_S, now)
     if wait.stale(TIMING.deadline_margin_s):
         logger.warning("stale request: CloudFormation stopped waiting for it; nothing done", extra=asdict(wait))
         return wait.reason()
@@ -131,7 +125,7 @@ class _Request:
 
     def __init__(self, service: AccessTokenSecretService, waits_s: float, envelope: Envelope) -> None:
         self.service, self.envelope, self.progress = service, envelope, Progress()
-        signed_at, _ = url_times(envelope.response_url)
+        signed_at, _ = deadline.url_times(envelope.response_url)
         self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id, signed_at)
         self.resource = ProviderResource(
             envelope, self, deliver=_deliver, margin_s=TIMING.deadline_margin_s, cloudformation_waits_s=waits_s
@@ -145,7 +139,7 @@ class _Request:
             return self.envelope.physical_id
         if self.progress.adopting:
             return _not_created(self.envelope)
-        if current := self.progress.current_secret():
+        if current := self.progress.secret_arn:
             return current
         try:
             return self.service.name_on_create(self._props(), self.identity)
@@ -191,7 +185,7 @@ class _Request:
     def _discard_new_secret(self) -> None:
         """CloudFormation keeps a failed replacement's old PhysicalResourceId and never asks to
         delete the new secret; deleted through the recovery window, a retry restores it."""
-        created = self.progress.created_secret()
+        created = self.progress.created_arn
         if not created or created == self.envelope.physical_id:
             return
         try:

@@ -18,9 +18,7 @@ CLOUDFORMATION_PROPERTIES: Final = frozenset({"ServiceToken", "ServiceTimeout"})
 
 def properties(raw: object, *, name_prefix: str) -> SecretProperties:
     """The resource's own properties, validated; CloudFormation's are stripped."""
-    if not isinstance(raw, Mapping):
-        raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
-    own = {k: v for k, v in raw.items() if k not in CLOUDFORMATION_PROPERTIES}
+    own = {k: v for k, v in raw.items() if k not in CLOUDFORMATION_PROPERTIES} if isinstance(raw, Mapping) else raw
     return parse_properties(own, name_prefix=name_prefix)
 
 

@@ -17,7 +17,7 @@ from http.client import HTTPException, HTTPSConnection
 from typing import TYPE_CHECKING, Final
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from ..errors import MAX_REASON_CHARS
+from ..errors import shorten
 from ..logs import logger
 
 if TYPE_CHECKING:
@@ -30,12 +30,6 @@ ALLOWED_HOSTS_VARIABLE: Final = "RESPONSE_URL_ALLOWED_HOSTS"
 DNS_SUFFIX_VARIABLE: Final = "PARTITION_DNS_SUFFIX"
 Deliver = Callable[[str, bytes], bool]
 _DNS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
-
-
-def shorten(reason: str, limit: int = MAX_REASON_CHARS) -> str:
-    """Keep the beginning (what failed), cut the end; CloudFormation shows the first words."""
-    reason = " ".join(reason.split())
-    return reason if len(reason) <= limit else reason[: limit - 3].rstrip() + "..."
 
 
 def build_body(fields: Mapping[str, object]) -> bytes:
@@ -146,13 +140,7 @@ def _refused(why: str, host: str) -> bool:
     return True
 
 
-def deliver(
-    url: str,
-    body: bytes,
-    *,
-    destinations: ResponseDestinations,
-    attempts: int = ATTEMPTS,
-) -> bool:
+def deliver(url: str, body: bytes, *, destinations: ResponseDestinations, attempts: int = ATTEMPTS) -> bool:
     """PUT ``body`` to the pre-signed ``url``; ``True`` once CloudFormation's bucket took it. A URL
     outside ``destinations``, or under another key than the request ``body`` answers, gets nothing."""
     try:

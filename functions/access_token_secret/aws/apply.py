@@ -1,9 +1,8 @@
 """Carry out a :class:`~access_token_secret.plan.actions.Plan`, one AWS call per action.
 
 The applier only executes: every decision (which token, which keys, which label) was made in
-:mod:`access_token_secret.plan`. It records the secret's ARN as soon as it exists (in
-:class:`~access_token_secret.progress.Progress`, which the adapter reads from its timeout
-thread), so that a request failing half-way still tells CloudFormation which secret to clean up.
+:mod:`access_token_secret.plan`. It records a created secret at once in
+:class:`~access_token_secret.progress.Progress`, for a request that fails half-way.
 """
 
 from __future__ import annotations
@@ -13,26 +12,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from ..errors import NotFoundError
-from ..plan.actions import (
-    Action,
-    Call,
-    CreateSecret,
-    DeleteSecret,
-    GeneratedToken,
-    Plan,
-    PromoteVersion,
-    PutResourcePolicy,
-    PutSecretValue,
-    ReportTokens,
-    RestoreSecret,
-    SuppliedToken,
-    TagSecret,
-    TokenSource,
-    UnstagePending,
-    UntagSecret,
-    UpdateSecret,
-    Write,
-)
+from ..plan import actions
 from ..plan.adoption import other_keys
 from ..plan.policy import resource_policy
 from ..plan.state import PENDING
@@ -66,7 +46,7 @@ class Applier:
         self._known: dict[str, AccessToken] = dict(known or {})
         self._keys: tuple[str, ...] = ()
 
-    def run(self, plan: Plan) -> Outcome:
+    def run(self, plan: actions.Plan) -> Outcome:
         """Apply ``plan`` to its secret (addressed by name until CreateSecret made it)."""
         self._keys = plan.token_keys
         outcome = Outcome(arn=plan.secret_id, name=plan.name, version_id=plan.current_version)
@@ -74,50 +54,50 @@ class Applier:
             self._apply(action, outcome)
         return outcome
 
-    def _apply(self, action: Action, outcome: Outcome) -> None:
+    def _apply(self, action: actions.Action, outcome: Outcome) -> None:
         """The actions whose result the outcome reports; every other one is a plain call."""
         match action:
-            case CreateSecret():
+            case actions.CreateSecret():
                 self._create_secret(action, outcome)
-            case PutSecretValue():
+            case actions.PutSecretValue():
                 self._put_secret_value(action, outcome)
-            case PromoteVersion(version_id=version, from_version_id=previous):
+            case actions.PromoteVersion(version_id=version, from_version_id=previous):
                 self._secrets.promote(outcome.arn, version_id=version, from_version_id=previous)
                 outcome.version_id = version
-            case ReportTokens():
+            case actions.ReportTokens():
                 self._report_tokens(action, outcome)
             case _:
                 self._call(action, outcome.arn)
 
-    def _call(self, action: Call, arn: str) -> None:
+    def _call(self, action: actions.Call, arn: str) -> None:
         secrets = self._secrets
         match action:
-            case RestoreSecret():
+            case actions.RestoreSecret():
                 secrets.restore(arn)
-            case UpdateSecret(kms_key_arn=key, description=description):
+            case actions.UpdateSecret(kms_key_arn=key, description=description):
                 secrets.update(arn, kms_key_arn=key, description=description)
-            case UnstagePending(version_id=version):
+            case actions.UnstagePending(version_id=version):
                 secrets.unstage(arn, stage=PENDING, version_id=version)
-            case TagSecret(tags=tags, secret_id=other):
+            case actions.TagSecret(tags=tags, secret_id=other):
                 secrets.tag(other or arn, tags)
-            case UntagSecret(keys=keys):
+            case actions.UntagSecret(keys=keys):
                 secrets.untag(arn, keys)
-            case PutResourcePolicy():
+            case actions.PutResourcePolicy():
                 secrets.put_policy(arn, resource_policy(arn))
-            case DeleteSecret(recovery_window_in_days=window):
+            case actions.DeleteSecret(recovery_window_in_days=window):
                 with contextlib.suppress(NotFoundError):  # gone since DescribeSecret: the goal is reached
                     secrets.delete(arn, recovery_window_in_days=window)
             case _:
                 assert_never(action)
 
-    def _token(self, source: TokenSource) -> AccessToken:
-        if isinstance(source, SuppliedToken):
+    def _token(self, source: actions.TokenSource) -> AccessToken:
+        if isinstance(source, actions.SuppliedToken):
             return source.token
-        if isinstance(source, GeneratedToken):
+        if isinstance(source, actions.GeneratedToken):
             return generate_token(source.token_format, source.length)
         return self._token_of(source.secret_id, source.version_id)
 
-    def _value(self, write: Write) -> tuple[AccessToken, str]:
+    def _value(self, write: actions.Write) -> tuple[AccessToken, str]:
         """The token of ``write`` and the document it is stored in (an adopted secret's other
         JSON keys as they are now, see :func:`~access_token_secret.plan.adoption.other_keys`)."""
         token = self._token(write.source)
@@ -127,13 +107,13 @@ class Applier:
             others = other_keys(self._secrets.read_document(write.others_from), written_keys, self._keys)
         return token, secret_string(write.secret_string_key, token, write.also_keys, others)
 
-    def _create_secret(self, action: CreateSecret, outcome: Outcome) -> None:
+    def _create_secret(self, action: actions.CreateSecret, outcome: Outcome) -> None:
         outcome.token, value = self._value(action.write)
         self._known[action.write.version_id] = outcome.token
         outcome.arn, outcome.version_id = self._secrets.create(action, value)
         self._progress.record_secret(outcome.arn, created=True)
 
-    def _put_secret_value(self, action: PutSecretValue, outcome: Outcome) -> None:
+    def _put_secret_value(self, action: actions.PutSecretValue, outcome: Outcome) -> None:
         token, value = self._value(action.write)
         written = self._secrets.put_value(
             outcome.arn, value=value, version_id=action.write.version_id, stages=action.stages
@@ -149,7 +129,7 @@ class Applier:
             self._known[version_id] = self._secrets.read_token(arn, version_id=version_id, keys=self._keys)
         return self._known[version_id]
 
-    def _report_tokens(self, action: ReportTokens, outcome: Outcome) -> None:
+    def _report_tokens(self, action: actions.ReportTokens, outcome: Outcome) -> None:
         if action.current is None:
             outcome.token = self._secrets.read_token(outcome.arn, keys=self._keys)
         else:

@@ -37,20 +37,9 @@ class ClientTiming:
 
 
 CLIENT_TIMING: Final = ClientTiming()
-CLIENT_CONFIG: Final = CLIENT_TIMING.config()
 
 
-@dataclass(frozen=True)
-class AwsClients:
-    secretsmanager: SecretsManagerClient
-    kms: KMSClient
-
-
-def build_clients(region: str, timing: ClientTiming = CLIENT_TIMING) -> AwsClients:
+def build_clients(region: str, timing: ClientTiming = CLIENT_TIMING) -> tuple[SecretsManagerClient, KMSClient]:
     """Clients for ``region``; ``AWS_ENDPOINT_URL`` (read by botocore) points them elsewhere."""
-    session = boto3.session.Session(region_name=region)
-    config = CLIENT_CONFIG if timing == CLIENT_TIMING else timing.config()
-    return AwsClients(
-        secretsmanager=session.client("secretsmanager", config=config),
-        kms=session.client("kms", config=config),
-    )
+    session, config = boto3.session.Session(region_name=region), timing.config()
+    return session.client("secretsmanager", config=config), session.client("kms", config=config)

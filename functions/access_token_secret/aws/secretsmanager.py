@@ -20,14 +20,10 @@ if TYPE_CHECKING:
 POLICY_RETRY_DELAY_S: Final = 2.0
 
 
-def secret_string(
-    key: str, token: AccessToken, also_keys: tuple[str, ...] = (), others: Mapping[str, object] | None = None
-) -> str:
+def secret_string(key: str, token: AccessToken, also_keys: tuple[str, ...], others: Mapping[str, object]) -> str:
     """``{"<key>": "<token>"}``, plus the same token under each of ``also_keys``, plus an adopted
     secret's ``others``."""
-    document = dict(others or {})
-    document.update(dict.fromkeys((*also_keys, key), token.reveal()))
-    return json.dumps(document)
+    return json.dumps({**others, **dict.fromkeys((*also_keys, key), token.reveal())})
 
 
 def parse_document(text: str) -> dict[str, object]:
@@ -100,7 +96,7 @@ class SecretsManager:
             request["NextToken"] = page["NextToken"]
 
     def create(self, secret: CreateSecret, value: str) -> tuple[str, str]:
-        """``secret`` with ``value``, its ARN and VersionId."""
+        """The new secret's ARN and VersionId."""
         version_id = secret.write.version_id
         with aws_call("secretsmanager:CreateSecret"):
             created = self._client.create_secret(
@@ -186,7 +182,6 @@ class SecretsManager:
                 time.sleep(POLICY_RETRY_DELAY_S)
 
     def delete(self, secret_id: str, *, recovery_window_in_days: int | None) -> None:
-        """Schedule deletion after ``recovery_window_in_days``; ``None``: delete without recovery."""
         with aws_call("secretsmanager:DeleteSecret"):
             if recovery_window_in_days is None:
                 self._client.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)

@@ -13,16 +13,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
-from ..errors import (
-    AccessDeniedError,
-    AlreadyDeletedError,
-    AwsCallError,
-    LabelMovedError,
-    NameTakenError,
-    NotFoundError,
-    ScheduledForDeletionError,
-    VersionTakenError,
-)
+from ..errors import AwsCallError, NotFoundError, RaceError, ScheduledForDeletionError, shorten
 
 _ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})
 _NOT_FOUND = frozenset({"ResourceNotFoundException", "NotFoundException"})
@@ -31,11 +22,6 @@ _MESSAGE_ROOM = 120
 _SM = "secretsmanager:"
 _BAD_PARAMETER = "InvalidParameterException"
 _BAD_REQUEST = "InvalidRequestException"
-
-
-def _short(message: str) -> str:
-    message = " ".join(message.split())
-    return message if len(message) <= _MESSAGE_ROOM else message[: _MESSAGE_ROOM - 3] + "..."
 
 
 def _scheduled(code: str, message: str) -> bool:
@@ -49,19 +35,22 @@ def _taken(code: str, message: str) -> bool:
 _FAILED = "{op} failed ({code}): {msg}"
 Matcher = Callable[[str, str, str], bool]  # (operation, code, lowered message)
 
-# (matches, error class, Reason template); the first match wins.
+# (matches, error class, Reason template); the first match wins. The races: CreateSecret finds
+# the name taken or in its recovery window; PutSecretValue finds this request's VersionId holding
+# another value, or the secret scheduled for deletion; UpdateSecretVersionStage finds the label
+# moved off the version the plan saw; DeleteSecret finds the secret already scheduled.
 _RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
     (
         lambda _, code, __: code in _ACCESS_DENIED,
-        AccessDeniedError,
+        AwsCallError,
         "{op} was denied: give the provider's role {op} "
         "(and kms:Decrypt/GenerateDataKey on the key via Secrets Manager). AWS said: {msg}",
     ),
     (lambda _, code, __: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
-    (lambda op, code, msg: op == _SM + "CreateSecret" and _taken(code, msg), NameTakenError, "{op}: the name is taken"),
-    (lambda op, code, msg: op == _SM + "PutSecretValue" and _taken(code, msg), VersionTakenError, _FAILED),
-    (lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == _BAD_PARAMETER, LabelMovedError, _FAILED),
-    (lambda op, code, _: op == _SM + "DeleteSecret" and code == _BAD_REQUEST, AlreadyDeletedError, _FAILED),
+    (lambda op, code, msg: op == _SM + "CreateSecret" and _taken(code, msg), RaceError, "{op}: the name is taken"),
+    (lambda op, code, msg: op == _SM + "PutSecretValue" and _taken(code, msg), RaceError, _FAILED),
+    (lambda op, code, _: op == _SM + "UpdateSecretVersionStage" and code == _BAD_PARAMETER, RaceError, _FAILED),
+    (lambda op, code, _: op == _SM + "DeleteSecret" and code == _BAD_REQUEST, RaceError, _FAILED),
     (
         lambda _, code, msg: _scheduled(code, msg),
         ScheduledForDeletionError,
@@ -88,7 +77,8 @@ def translate(error: ClientError, operation: str) -> AwsCallError:
     code = str(details.get("Code", "Unknown"))
     message = str(details.get("Message", ""))
     error_class, template = next((c, t) for matches, c, t in _RULES if matches(operation, code, message.lower()))
-    return error_class(template.format(op=operation, code=code, msg=_short(message)), operation=operation, code=code)
+    reason = template.format(op=operation, code=code, msg=shorten(message, _MESSAGE_ROOM))
+    return error_class(reason, operation=operation, code=code)
 
 
 @contextmanager

@@ -122,8 +122,7 @@ class ReportTokens:
 
 @dataclass(frozen=True)
 class DeleteSecret:
-    recovery_window_in_days: int | None
-    force: bool
+    recovery_window_in_days: int | None  # None: delete without recovery
 
 
 # Actions that are one AWS call and change nothing the applier reports.

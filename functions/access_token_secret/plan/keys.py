@@ -42,11 +42,10 @@ def key_to_describe(kms_key_id: str | None, checked: str) -> str | None:
 
 def customer_key_arn(kms_key_id: str | None, checked: str, keys: Mapping[str, KeyFacts]) -> str | None:
     """The ARN of a secret's key when it is customer managed (``None``: AWS managed)."""
-    if not kms_key_id or kms_key_id.startswith("alias/aws/"):
-        return None
-    if kms_key_id == checked:
-        return checked
-    facts = keys[kms_key_id]
+    described = key_to_describe(kms_key_id, checked)
+    if described is None:  # none, AWS managed, or the template's key (always a customer managed ARN)
+        return checked if kms_key_id == checked else None
+    facts = keys[described]
     return facts.arn if facts.key_manager == "CUSTOMER" else None
 
 

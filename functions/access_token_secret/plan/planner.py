@@ -230,6 +230,6 @@ def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
     if observed.deleted_date is not None:
         return Plan(observed.arn, (), note="already scheduled for deletion")
     force = options.force_delete_without_recovery
-    action = DeleteSecret(recovery_window_in_days=None if force else options.recovery_window_in_days, force=force)
+    action = DeleteSecret(recovery_window_in_days=None if force else options.recovery_window_in_days)
     actions = with_record([action], identity, observed.tag_map())
     return Plan(observed.arn, tuple(actions), note="delete", name=observed.name)

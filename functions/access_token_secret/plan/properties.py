@@ -63,10 +63,6 @@ class SecretProperties:
     adopt_existing_secret: bool = False
 
     @property
-    def generated(self) -> bool:
-        return self.access_token is None
-
-    @property
     def stages_next_token(self) -> bool:
         """A next token differs from the current one, so it is kept pending."""
         if self.access_token is not None:
@@ -112,16 +108,6 @@ def in_range(raw: object, low: int, high: int) -> int | None:
     return number if number is not None and low <= number <= high else None
 
 
-def _whole_number(low: int, high: int) -> Parser:
-    def parse(name: str, value: object, _prefix: str) -> int:
-        number = in_range(value, low, high)
-        if number is None:
-            raise _PropertyError(f"{name} must be a whole number from {low} to {high}")
-        return number
-
-    return parse
-
-
 def _boolean(name: str, value: object, _prefix: str) -> bool:
     parsed = _parse_bool(value)
     if parsed is None:
@@ -151,8 +137,7 @@ def _text(*rules: tuple[Callable[[str], bool], str]) -> Parser:
 
 def _secret_name(name: str, value: object, prefix: str) -> str:
     text = _string(name, value)
-    problem = name_problem(text, prefix)
-    if problem:
+    if problem := name_problem(text, prefix):
         raise _PropertyError(problem)
     return text
 
@@ -201,14 +186,11 @@ def _tags(name: str, value: object, _prefix: str) -> tuple[Tag, ...]:
     if not isinstance(value, list):
         raise _PropertyError("Tags must be a list of {Key, Value}")
     tags = tuple(_tag(item) for item in value)
-    problems = [
-        "Tags: each Key may appear only once" if len({tag.key for tag in tags}) != len(tags) else "",
-        f"Tags: at most {MAX_USER_TAGS} tags (Secrets Manager allows 50; the provider uses 2)"
-        if len(tags) > MAX_USER_TAGS
-        else "",
-    ]
-    if any(problems):
-        raise _PropertyError("; ".join(filter(None, problems)))
+    problems = ["Tags: each Key may appear only once"] if len({tag.key for tag in tags}) != len(tags) else []
+    if len(tags) > MAX_USER_TAGS:
+        problems.append(f"Tags: at most {MAX_USER_TAGS} tags (Secrets Manager allows 50; the provider uses 2)")
+    if problems:
+        raise _PropertyError("; ".join(problems))
     return tags
 
 
@@ -239,7 +221,13 @@ def _at_most(name: str, limit: int, parse: Parser | None = None) -> Field:
 
 
 def _integer(name: str, low: int, high: int, update: str = NO_INTERRUPTION) -> Field:
-    return Field(name, _whole_number(low, high), f"Integer {low}-{high}", update)
+    def parse(name: str, value: object, _prefix: str) -> int:
+        number = in_range(value, low, high)
+        if number is None:
+            raise _PropertyError(f"{name} must be a whole number from {low} to {high}")
+        return number
+
+    return Field(name, parse, f"Integer {low}-{high}", update)
 
 
 _TOKEN_TYPE = f"String, {MIN_LENGTH}-{MAX_LENGTH} visible ASCII characters (no spaces)"
@@ -331,16 +319,16 @@ def _combinations(raw: Mapping[str, object], values: Mapping[str, object]) -> li
     return problems
 
 
-def parse_properties(raw: object, *, name_prefix: str, also: tuple[str, ...] = ()) -> SecretProperties:
-    """Validate the resource's own properties (the adapter strips CloudFormation's and passes
-    its problems with them as ``also``); raise :class:`InvalidPropertiesError` listing all."""
+def parse_properties(raw: object, *, name_prefix: str) -> SecretProperties:
+    """Validate the resource's own properties (the adapter strips CloudFormation's); raise
+    :class:`InvalidPropertiesError` listing every problem."""
     if not isinstance(raw, Mapping):
         raise InvalidPropertiesError("Invalid properties: ResourceProperties must be an object")
     problems = _unknown(raw)
     values = _read(raw, problems, name_prefix)
     if values.get("adopt_existing_secret") is True and raw.get("SecretName") is None:
         problems.append("AdoptExistingSecret needs SecretName: the name of the secret to adopt")
-    problems += [*also, *_combinations(raw, values)]
+    problems += _combinations(raw, values)
     if problems:
         raise InvalidPropertiesError("Invalid properties: " + "; ".join(problems))
     if values.get("token_format") is TokenFormat.UUID:

@@ -44,8 +44,6 @@ from .properties import SecretProperties
 PREFIX: Final = "mtats2"
 LEGACY_PREFIX: Final = "mtats1"
 SUPPLIED_IDENTITY: Final = "0" * 16
-
-
 KMS_DIGEST_LENGTHS: Final = {LEGACY_PREFIX: 0, PREFIX: 8}  # by scheme
 
 
