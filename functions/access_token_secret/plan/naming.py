@@ -1,9 +1,8 @@
 """Secret names and ownership tags.
 
-Ownership is recorded on every secret the provider creates, because the provider must never
-change or delete a secret it does not own (a name collision with a hand-made secret must fail,
-not adopt it). The owner is the stack ID plus the logical ID; the stack *name* in the stack ID
-is what lets a re-created stack reclaim a secret that is still in its recovery window.
+Owner tags (stack ID, logical ID) keep the provider off secrets it does not own: a name
+collision with a hand-made secret fails. The stack *name* inside the stack ID lets a
+re-created stack reclaim its secret while it is in its recovery window.
 """
 
 from __future__ import annotations
@@ -96,31 +95,11 @@ def arn_region(arn: str) -> str | None:
     return parts[3] if len(parts) > 5 and parts[0] == "arn" else None
 
 
-def first_secret_needed(
-    wanted: str | None, identity: ResourceIdentity, prefix: str, kms_key_arn: str, *, current_name: str, replaced: bool
-) -> bool:
-    """Whether :func:`secret_name_after_update` looks at the resource's first secret (Create's
-    generated name): only when leaving another name without a SecretName of its own."""
-    first_name = default_secret_name(identity, prefix)
-    keyed = key_bound_secret_name(identity, prefix, kms_key_arn)
-    return wanted is None and current_name != first_name and (replaced or current_name != keyed)
-
-
 def secret_name_after_update(
-    wanted: str | None,
-    identity: ResourceIdentity,
-    prefix: str,
-    kms_key_arn: str,
-    *,
-    current_name: str,
-    replaced: bool,
-    first: SecretState | None,
-) -> str:
-    """The name of the secret an Update converges, given the owned secret it leaves.
-
-    ``wanted`` is the template's ``SecretName``; ``replaced`` whether the key MediaTailor was
-    granted changed (:func:`~.keys.key_replaced`); ``first`` the resource's first secret as
-    described (``None``: absent, or not needed, see :func:`first_secret_needed`).
+    wanted: str | None, identity: ResourceIdentity, prefix: str, kms_key_arn: str, *, current_name: str, replaced: bool
+) -> tuple[str, str]:
+    """The name an Update converges, leaving the owned secret ``current_name``, and the name it
+    takes instead when the first is Create's name and :func:`first_is_free` says no.
 
     ============================================  =====================================
     situation                                     name
@@ -132,18 +111,20 @@ def secret_name_after_update(
     otherwise                                     the name bound to this key
     ============================================  =====================================
 
-    A new key means a new secret: its new ARN makes CloudFormation update the source location,
-    and MediaTailor then grants itself the new key. Every other update keeps the name, so
-    secrets made by earlier releases keep theirs.
+    Only a new key (:func:`~.keys.key_replaced`) gets a new secret, so earlier releases'
+    secrets keep their names.
     """
     if wanted is not None:
-        return wanted
+        return wanted, wanted
     first_name = default_secret_name(identity, prefix)
     keyed = key_bound_secret_name(identity, prefix, kms_key_arn)
     if not replaced and current_name in (first_name, keyed):
-        return current_name
-    free = first is None or (first.kms_key_id == kms_key_arn and is_reclaimable_by(first.tag_map(), identity))
-    return first_name if current_name != first_name and free else keyed
+        return current_name, current_name
+    return (keyed if current_name == first_name else first_name), keyed
+
+
+def first_is_free(first: SecretState | None, identity: ResourceIdentity, kms_key_arn: str) -> bool:
+    return first is None or (first.kms_key_id == kms_key_arn and is_reclaimable_by(first.tag_map(), identity))
 
 
 def check_key_change_renames(wanted: str | None, current_name: str, *, replaced: bool) -> None:

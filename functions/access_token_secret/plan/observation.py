@@ -1,23 +1,11 @@
 """What a request observes before anything is decided, and in which order.
 
-The service loops :func:`next_read` until it answers ``None``, performing each read and
-recording its result in an :class:`Observation`; :func:`~.planner.decide` then decides
-everything from that one observation. The reads are declared once, in :func:`_where` and
-:func:`_reads`, right where their results are used: :func:`next_read` runs them on what is
-seen so far and answers the first read not yet made; :func:`where` runs them on a complete
-observation. What is read depends only on what was read before, never on an inference that
-skips a read:
-
-* the template's key (DescribeKey), and the secret the PhysicalResourceId names (the one the
-  request leaves), with its key when its versions record none;
-* the resource's first secret when naming needs it, then the secret the request lands on;
-* on that secret: its supplied tokens where the tables need them (GetSecretValue by VersionId)
-  and the versions that lost their labels when a generated token is nowhere labelled; or, for
-  an adoption, its key, its resource policy and its stored value, each only once nothing known
-  so far refuses the adoption (nothing is read from a secret before its consent is checked).
-
-One write hides in here: AWS reads no value of a secret in its recovery window, so an adopted
-one is restored before its value is read.
+The service performs :func:`next_read` until it answers ``None``, recording each result in
+an :class:`Observation`; :func:`~.planner.decide` then decides from it once. The reads are
+declared once, in :func:`_where` and :func:`_reads`, where their results are used, and each
+depends only on what was read before, never on an inference that skips a read. Nothing is
+read from an adoptee before its consent is checked, and AWS reads no value of a secret in its
+recovery window, so an adoptee is restored (the one write here) before its value is read.
 """
 
 from __future__ import annotations
@@ -30,7 +18,7 @@ from .adoption import adoption_refusal, policy_refusal, wants_adoption
 from .context import ProviderSettings, ResourceIdentity
 from .keys import customer_key_arn, granted_key_arn, granted_key_to_describe, key_replaced, key_to_describe
 from .labels import Request, listing_needed, reads_needed
-from .naming import default_secret_name, first_secret_needed, is_owned_by, secret_name_after_update
+from .naming import default_secret_name, first_is_free, is_owned_by, secret_name_after_update
 from .properties import DeletionOptions, SecretProperties
 from .state import KeyFacts, SecretState, Unreadable
 
@@ -177,14 +165,11 @@ def _where(asked: Asked, seen: Observation) -> Reads:
         if granted is not None:
             yield DescribeKey(granted)
         replaced = key_replaced(key, donor, granted_key_arn(donor, key, seen.keys))
-        first, first_name = None, default_secret_name(identity, prefix)
         wanted, current = props.secret_name, donor.name
-        if first_secret_needed(wanted, identity, prefix, key, current_name=current, replaced=replaced):
-            yield DescribeSecret(first_name)
-            first = seen.secrets[first_name]
-        name = secret_name_after_update(
-            wanted, identity, prefix, key, current_name=current, replaced=replaced, first=first
-        )
+        name, keyed = secret_name_after_update(wanted, identity, prefix, key, current_name=current, replaced=replaced)
+        if name != keyed:  # Create's name, taken back when free
+            yield DescribeSecret(name)
+            name = name if first_is_free(seen.secrets[name], identity, key) else keyed
     if leaving is not None and leaving.name == name:
         return Where(key, leaving, None, replaced, name, landing=seen.secrets[asked.reference or ""])
     yield DescribeSecret(name)
