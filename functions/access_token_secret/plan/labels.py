@@ -1,17 +1,10 @@
 """What AWSCURRENT and AWSPENDING must hold after a request, and the shortest way there.
 
-Create (on no secret), in-place Update, a move onto another secret, adoption, a rollback, a
-redelivered or concurrent event and a retry after a crash differ only in what was observed, so
-none is a special case:
-
-1. **Wants.** AWSCURRENT must hold the token named by ``RotationId`` (or the template's
-   ``AccessToken``), and AWSPENDING the next one when it differs (``NextRotationId`` /
-   ``NextAccessToken``); each under ``SecretStringKey``, encrypted under the template's key.
-2. **Who holds what.** A version holds a generated token when its VersionId carries that
-   RotationId's identity (any format or length: changing those never rotates), and a supplied
-   token when this very request wrote it or the service read it (:func:`reads_needed`).
-3. **Diff.** The tables below are the rows this module runs (:data:`CURRENT_ROWS`,
-   :data:`PENDING_ROWS`, :data:`SOURCE_ROWS`); the first matching row wins.
+Create, Update, a move, adoption, a rollback, a redelivery and a retry after a crash differ
+only in what was observed. AWSCURRENT must hold the wanted token (``RotationId`` or
+``AccessToken``), AWSPENDING the next one when it differs. A version holds a generated token
+when its VersionId carries that RotationId's identity, a supplied one when this request wrote
+it or the service read it. The tables are the rows the code runs; the first match wins.
 
 AWSCURRENT:
 
@@ -110,8 +103,7 @@ Want = Generated | Supplied
 
 @dataclass(frozen=True)
 class Request:
-    """What a request asks for, resolved (the secret's name and key), the properties it replaces
-    (an Update), and so which tokens it wants."""
+    """What a request asks for, with its secret's name and key resolved."""
 
     props: SecretProperties
     identity: ResourceIdentity
@@ -140,8 +132,7 @@ class Request:
 
     @property
     def also_keys(self) -> tuple[str, ...]:
-        """A source location may still ask for the previous JSON key until CloudFormation
-        updates it, so a write in this request keeps the token under that key too."""
+        """The previous JSON key: a source location asks for it until CloudFormation updates it."""
         old = self.old
         return (old.secret_string_key,) if old and old.secret_string_key != self.props.secret_string_key else ()
 
@@ -176,9 +167,8 @@ def _unread(state: SecretState, version: str, request: Request) -> bool:
 
 
 def _fits(version: str, request: Request, *, unrecorded: bool = False) -> bool:
-    """Under ``SecretStringKey`` and written for the template's key (so it may carry a label:
-    MediaTailor's grant is on that key, and a version written under another key may not have
-    been re-encrypted); with ``unrecorded``, a version that records no key fits too."""
+    """Under ``SecretStringKey`` and written for the template's key, which MediaTailor's grant is
+    on (``unrecorded``: or recording no key), so it may carry a label."""
     parsed = parse(version)
     keys = (kms_digest(request.kms_key_arn), *((None,) if unrecorded else ()))
     return (
@@ -194,9 +184,8 @@ def _candidates(state: SecretState) -> tuple[str, ...]:
 
 
 def reads_needed(request: Request, state: SecretState) -> tuple[str, ...]:
-    """Versions whose supplied token must be read before the tables can be run: AWSCURRENT
-    when the wanted token is supplied, and the pending version when it may hold the wanted
-    current token (a promotion) or the wanted next one."""
+    """Versions whose supplied token the tables need read: AWSCURRENT, and AWSPENDING when it
+    may hold the wanted current token (a promotion) or the next one."""
     current, live, want = state.current_version, state.version_with_stage(PENDING), request.current
     reads = [current] if current is not None and isinstance(want, Supplied) and _unread(state, current, request) else []
     if live is not None and live != current and _unread(state, live, request):
@@ -207,10 +196,9 @@ def reads_needed(request: Request, state: SecretState) -> tuple[str, ...]:
 
 
 def listing_needed(request: Request, state: SecretState, donor: SecretState | None) -> bool:
-    """Whether to list the versions that lost every label: a generated token that no labelled
-    version holds may still be in one (a rollback of a re-staging or an un-staging), and the
-    origin may have been told it. Secrets Manager keeps such versions (it prunes beyond 100,
-    and never versions younger than 24 hours: ListSecretVersionIds, IncludeDeprecated)."""
+    """A generated token no labelled version holds may be in an unlabelled one the origin was
+    told (a rollback of a re-staging). Secrets Manager prunes beyond 100 versions, never younger
+    than 24 hours (ListSecretVersionIds, IncludeDeprecated)."""
     if state.unlabelled is not None:
         return False
     generated = [w for w in (request.current, request.pending) if isinstance(w, Generated)]
@@ -243,8 +231,7 @@ def _always(_scene: object) -> bool:
 
 @dataclass(frozen=True)
 class Lands:
-    """What the rows look at: the request, the secret it lands on (:data:`EMPTY`: none yet) and
-    the one it leaves, and whether every write keeps an adopted secret's other JSON keys."""
+    """What the rows look at; ``others_from``: the adopted secret whose other JSON keys writes keep."""
 
     request: Request
     state: SecretState
@@ -313,8 +300,7 @@ def _in_place_key_change(lands: Lands) -> bool:
 
 
 def _settled_current(lands: Lands) -> bool:
-    """A key changed in place is rewritten, so AWSCURRENT is surely under the key; for an
-    earlier release's version, which records no key, the secret's key decides."""
+    """A 1.0 version records no key: the secret's key decides (a key changed in place rewrites)."""
     state, request = lands.state, lands.request
     current = state.current_version
     if current is None or _in_place_key_change(lands) or not holds(state, current, request.current, request):
@@ -360,8 +346,7 @@ CURRENT_ROWS: Final[tuple[Row[Lands, tuple[Action, ...]], ...]] = (
 
 @dataclass(frozen=True)
 class _Live:
-    """The AWSPENDING table's view: the version carrying the label now (and the next token
-    wanted), and AWSCURRENT's fate."""
+    """The AWSPENDING table's view: the labelled version, the next token, AWSCURRENT's fate."""
 
     lands: Lands
     version: str | None
@@ -449,8 +434,7 @@ class Settled:
 
 
 def settle(lands: Lands, value: tuple[Action, ...] | None = None) -> Settled:
-    """AWSCURRENT by its table (or ``value``: an adoption's own write), then AWSPENDING by its
-    table around it, then the pending write when a next token is wanted and no version keeps it."""
+    """AWSCURRENT by its table (or ``value``: an adoption's write), then AWSPENDING around it."""
     state = lands.state
     value = first_match(CURRENT_ROWS, lands) if value is None else value
     current = state.current_version
