@@ -1,18 +1,12 @@
 """Taking over a secret made by hand (MediaTailor's documented procedure), keeping its token.
 
-Anyone who may deploy a stack with the provider's ServiceToken can make it act, and with
-``ReturnAccessToken`` an adopted token flows into that stack; so "no owner tags" is not enough.
-The secret's owner consents by tagging it ``mediatailor-access-token-secret:adopt`` with the
-adopting stack's *name*: only someone allowed to tag that secret can do that. Nothing is read
-from a secret before its consent tag has been checked.
-
-Tag permission is often granted more widely than ``GetSecretValue``, so the consent lets a
-stack *own* the secret, never *read* it: the provider returns an adopted secret's tokens only
-when the template supplies them (:func:`token_return_refusal`), now and on every later Update.
-The consent is single-use: the attempt consumes it, whatever its outcome (the service removes
-the tag after a failure too). And a secret the provider could not own safely is refused
-before anything is read or written (:func:`safety_refusal`). Each rule answers its refusal as
-a value (``None``: it passes), so the observation can stop reading where the planner refuses.
+Anyone who may use the provider's ServiceToken can make it act, so "no owner tags" is not
+consent: the owner tags the secret ``mediatailor-access-token-secret:adopt`` with the adopting
+stack's *name*, and nothing is read from it before that is checked. Tag permission is often
+wider than ``GetSecretValue``, so consent lets a stack *own* the secret, never *read* it, now
+or later (:func:`token_return_refusal`). The attempt uses the consent up, whatever its
+outcome. Each rule answers its refusal as a value (``None``: passes), so the observation stops
+reading there.
 """
 
 from __future__ import annotations
@@ -37,8 +31,7 @@ RETAG = "then tag it again and retry"  # the failed attempt used the consent up
 
 @dataclass(frozen=True)
 class Adoption:
-    """A consented secret as observed: its key's ARN (``None``: AWS managed), and the token under
-    ``SecretStringKey`` in its AWSCURRENT, or ``None`` and ``problem`` saying why (never the value)."""
+    """A consented secret: its key's ARN (``None``: AWS managed), and its token or ``problem``."""
 
     kms_key_arn: str | None
     token: AccessToken | None = None
@@ -54,12 +47,8 @@ def _first_fitting(*reasons: str) -> str:
 def consent_refusal(
     tags: Mapping[str, str], identity: ResourceIdentity, name: str, *, creating: bool = False
 ) -> ProviderError | None:
-    """Refused unless the consent tag names this stack; the Reason says which tag would allow it.
-
-    On a Create it also says how nested stacks and StackSet instances adopt: their names are made
-    up by CloudFormation when they are created, so nobody can tag for them beforehand; they adopt
-    through an Update of the stack, once it exists and its name is known.
-    """
+    """Refused unless the consent tag names this stack. A Create's Reason adds that nested and
+    StackSet stacks, whose names CloudFormation makes up on creation, adopt in a later Update."""
     if tags.get(ADOPT_TAG) == identity.stack_name:
         return None
     owner = tags.get(OWNER_STACK_TAG)
@@ -102,10 +91,8 @@ def safety_refusal(found: SecretState, region: str, name: str) -> ProviderError 
 
 
 def policy_refusal(policy: str | Unreadable | None, found: SecretState, name: str) -> ProviderError | None:
-    """A resource policy that grants more than MediaTailor's read is refused: the provider
-    puts its own policy, which replaces the whole document. AWS shows no policy of a secret in
-    its recovery window ("marked for deletion"), and restoring is a write, which no refusal may
-    follow."""
+    """The provider's own policy replaces the whole document. AWS shows no policy of a secret in
+    its recovery window, and restoring it is a write, which no refusal may follow."""
     if isinstance(policy, Unreadable):
         return SecretConflictError(
             f"Cannot adopt {name[:80]}: it is scheduled for deletion, so its resource policy cannot be "
@@ -120,8 +107,7 @@ def policy_refusal(policy: str | Unreadable | None, found: SecretState, name: st
 
 
 def wants_adoption(props: SecretProperties, found: SecretState, identity: ResourceIdentity) -> bool:
-    """The template asks to adopt ``found``, and it is not this resource's already (the reclaim
-    rule of a secret in its recovery window needs no consent)."""
+    """Asked, and ``found`` is not this resource's (nor reclaimable from its recovery window)."""
     tags = found.tag_map()
     if not props.adopt_existing_secret or is_owned_by(tags, identity):
         return False
@@ -135,9 +121,8 @@ def consented(found: SecretState, identity: ResourceIdentity) -> bool:
 def adoption_refusal(
     found: SecretState, request: Request, region: str, keys: tuple[str | None, str] | None
 ) -> ProviderError | None:
-    """Why ``request`` cannot adopt ``found``, from what is known before anything is read from it:
-    consent, then what makes it impossible to own safely, then (once ``keys``, its key and the
-    template's, are known) its key and whether the template may have its token."""
+    """Consent, then safety, then (once ``keys``, its key and the template's, are known) the key
+    and the token return rule: all known before anything is read from ``found``."""
     name = request.name
     refusal = consent_refusal(found.tag_map(), request.identity, name, creating=request.creating)
     refusal = refusal or safety_refusal(found, region, name)
@@ -152,8 +137,7 @@ def is_adopted(*secrets: SecretState | None) -> bool:
 
 
 def token_return_refusal(props: SecretProperties, *, adopted: bool) -> ProviderError | None:
-    """Tag permission never becomes read permission: an adopted secret's token is returned only
-    when the template supplies it, which proves the deployer knows it already."""
+    """Tag permission never becomes read permission: a supplied token proves the deployer knows it."""
     if adopted and props.return_access_token and props.access_token is None:
         return SecretConflictError(
             "ReturnAccessToken on an adopted secret needs AccessToken: the provider returns only a token "
@@ -196,8 +180,7 @@ def stored_token(secret_string: str | None, secret_string_key: str) -> tuple[Acc
 def other_keys(
     document: Mapping[str, object], written_keys: tuple[str, ...], token_keys: tuple[str, ...]
 ) -> dict[str, object]:
-    """What an adopted secret's JSON document keeps besides the token: every key the write does
-    not set itself, except those holding the current token (earlier ``SecretStringKey`` values,
-    which the next write drops)."""
+    """An adopted document's other keys, less those holding the current token (earlier
+    ``SecretStringKey`` values, which the next write drops)."""
     current = document.get(token_keys[0]) if token_keys else None
     return {k: v for k, v in document.items() if k not in written_keys and (current is None or v != current)}
