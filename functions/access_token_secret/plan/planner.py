@@ -1,10 +1,8 @@
 """From one observation to the plan: every decision of a request, made once.
 
-:func:`decide` serves Create, in-place Update, replacement, adoption, a redelivered event and
-reclaiming a name in its recovery window: they only differ in what was observed (a Create
-lands on no secret: the empty state). The checks run in this order, each once: the key, a key
-change under an unchanged SecretName, the adoption rules (or, for a secret already adopted, the
-token return rule), ownership, then the label tables (:mod:`.labels`).
+Create, Update, replacement, adoption, a redelivery and a reclaim differ only in what was
+observed. The checks run in order, each once: the key, a key change under an unchanged
+SecretName, adoption (or the token return rule), ownership, then the label tables.
 """
 
 from __future__ import annotations
@@ -77,16 +75,14 @@ def _adoption(asked: Asked, found: Where, seen: Observation) -> Adoption | None:
 
 
 def consent_used(asked: Asked, seen: Observation) -> str | None:
-    """The secret whose adoption consent this request has checked and so used up, whatever
-    the outcome (a success removes the tag in its plan, a failure by the service)."""
+    """The secret whose consent this request checked and so used up (removed on any outcome)."""
     found = where(asked, seen)
     adoptee = found.adoptee(asked) if found is not None else None
     return adoptee.arn if adoptee is not None and consented(adoptee, asked.identity) else None
 
 
 def moved(before: Plan, after: Plan) -> bool:
-    """What a write refused as a race means: the secret moved meanwhile (observed again, it
-    asks for another plan), or it did not, and the refusal is real."""
+    """After a write refused as a race: the secret moved (a new plan), or the refusal is real."""
     return before != after
 
 
@@ -134,12 +130,8 @@ def plan_converge(
     donor: SecretState | None = None,
     adoption: Adoption | None = None,
 ) -> Plan:
-    """Actions that make the secret named ``request.name`` match ``request``.
-
-    ``observed`` is that secret as observed (``None``: absent, a Create), ``donor`` the secret
-    being left (its tokens are carried over, read, never moved), ``adoption`` what was found in a
-    secret whose owner consented to this resource taking it over. Token decisions: :mod:`.labels`.
-    """
+    """Actions that make ``observed`` (``None``: a Create) match ``request``; ``donor`` is the
+    secret being left, whose tokens are read again, never moved."""
     token_keys = (request.props.secret_string_key, *request.also_keys)
     state = observed or EMPTY
     marked = observed or donor or EMPTY
@@ -191,8 +183,7 @@ def _update(request: Request, observed: SecretState, adoption: Adoption | None, 
 
 
 def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
-    """The token the secret holds (or the template's ``AccessToken``), written once under a
-    provider VersionId that marks the secret as adopted; its other JSON keys are kept."""
+    """The adoptee's token (or ``AccessToken``), written once under a VersionId marking it adopted."""
     request = lands.request
     token = request.props.access_token or adoption.token
     if token is None:
@@ -206,11 +197,9 @@ def _adopted_value(lands: Lands, adoption: Adoption) -> tuple[Action, ...]:
 
 
 def _report(settled: Settled, *, supplied_only: bool, staged: bool) -> ReportTokens:
-    """The tokens the response carries. From an adopted secret only those the template supplies
-    (``AccessToken``, and ``NextAccessToken`` when ``staged``; :func:`~.adoption.token_return_refusal`
-    requires a supplied AccessToken, so AWSCURRENT holds it). AWSPREVIOUS, or an AWSPENDING the
-    template did not ask for, may hold the hand-made token, which the deployer was never shown:
-    those read as the current token."""
+    """From an adopted secret only supplied tokens (AWSCURRENT, and AWSPENDING when ``staged``):
+    AWSPREVIOUS, or an unasked AWSPENDING, may hold the hand-made token nobody showed the
+    deployer, so those read as the current token."""
     pending = settled.pending if settled.pending != settled.current else None
     if supplied_only:
         return ReportTokens(current=settled.current, pending=pending if staged else None, previous=None)
