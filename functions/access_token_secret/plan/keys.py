@@ -11,12 +11,8 @@ from .versions import kms_digest, parse
 
 
 def usable_key_arn(facts: KeyFacts, region: str) -> str:
-    """The key ARN to store on the secret, or :class:`KmsKeyError` saying why the key is unfit.
-
-    MediaTailor creates its own KMS grant through the key policy, which an AWS managed key
-    (``aws/secretsmanager``) never allows, so only customer managed keys pass. A missing
-    ``KeyUsage`` is read as the KMS default ``ENCRYPT_DECRYPT`` (the emulator omits it).
-    """
+    """MediaTailor creates its own KMS grant, which an AWS managed key never allows. A missing
+    ``KeyUsage`` is the KMS default ``ENCRYPT_DECRYPT`` (the emulator omits it)."""
     if facts.key_manager != "CUSTOMER":
         raise KmsKeyError(
             "KmsKeyId is an AWS managed key; MediaTailor needs a customer managed key it can create grants on"
@@ -33,8 +29,7 @@ def usable_key_arn(facts: KeyFacts, region: str) -> str:
 
 
 def key_to_describe(kms_key_id: str | None, checked: str) -> str | None:
-    """The key :func:`customer_key_arn` needs described, if any: ``checked`` (the template's
-    key) is described already, and an ``alias/aws/`` name is always AWS managed."""
+    """``checked`` (the template's key) is described already; ``alias/aws/`` is AWS managed."""
     if not kms_key_id or kms_key_id.startswith("alias/aws/") or kms_key_id == checked:
         return None
     return kms_key_id
@@ -66,15 +61,12 @@ def granted_key_arn(secret: SecretState, checked: str, keys: Mapping[str, KeyFac
 
 
 def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: str | None) -> bool:
-    """Whether the template now asks for another key than the one MediaTailor was granted.
+    """Whether the template asks for another key than the one MediaTailor was granted.
 
-    MediaTailor reads a secret's key and creates its KMS grant only when a source location is
-    created or updated (MediaTailor user guide, access token authentication), so the secret it
-    reads must never move to another key in place. The reference is the key the provider last
-    wrote a value for (recorded in the VersionIds of AWSCURRENT, else AWSPREVIOUS or AWSPENDING),
-    not the key the secret has now: a key changed by hand is drift, and is put back in place.
-    Without any record (versions written by release 1.0 or by hand) the secret's own key,
-    resolved to its ARN (``observed_key_arn``), is the key MediaTailor was granted.
+    MediaTailor creates its KMS grant only when a source location is created or updated
+    (MediaTailor user guide, access token authentication), so its secret never changes key in
+    place. The reference is the key last written for (:func:`recorded_key`): a key changed by
+    hand is drift, put back. With no record (1.0 or by hand), the secret's own key is it.
     """
     recorded = recorded_key(observed)
     if recorded is not None:
@@ -83,7 +75,6 @@ def key_replaced(desired_key_arn: str, observed: SecretState, observed_key_arn: 
 
 
 def recorded_key(observed: SecretState) -> str | None:
-    """The KMS digest the newest provider-written labelled version records (AWSCURRENT, else
-    AWSPREVIOUS, else AWSPENDING); ``None`` when none records one."""
+    """The KMS digest of the first labelled version recording one (AWSCURRENT, AWSPREVIOUS, AWSPENDING)."""
     recorded = (parsed.kms_digest for parsed in map(parse, observed.labelled_versions()) if parsed is not None)
     return next((digest for digest in recorded if digest is not None), None)
