@@ -1,14 +1,11 @@
 """The last operation applied to a secret, recorded on the secret itself.
 
-Lambda delivers an event at least once and retries a throttled one for as long as
-``MaximumEventAgeInSeconds``; CloudFormation meanwhile sends newer operations. A late copy of
-an earlier Update would move AWSCURRENT back to a token the origin no longer accepts, a late
-Create would restore a deleted secret, a late rename would create a secret nobody deletes. So
-a request that changes a secret tags it with the time CloudFormation signed the request's
-ResponseURL and the request's ID, and a request signed strictly earlier than a record it
-meets changes nothing. The same second counts as newer: a rollback may be signed in the second
-of the operation it undoes. A request whose URL carries no signing time (``sam local``) is
-neither checked nor recorded.
+Lambda delivers an event at least once and retries a throttled one for up to
+``MaximumEventAgeInSeconds`` while CloudFormation sends newer operations: a late Update would
+move AWSCURRENT back, a late Create restore a deleted secret. So a request that changes a
+secret tags it with its ResponseURL's signing time and RequestId, and a request signed strictly
+earlier than a record it meets changes nothing (the same second passes: a rollback may share
+it). A URL with no signing time (``sam local``) is neither checked nor recorded.
 
 Two tags, both stored formats (frozen by a golden fixture), each
 ``<YYYYMMDDTHHMMSSZ> <RequestId>`` (UTC, as SigV4's ``X-Amz-Date`` writes it; the RequestId cut
@@ -76,8 +73,7 @@ def recorded(state: SecretState, key: str) -> Applied | None:
 def check_not_superseded(
     identity: ResourceIdentity, *, landing: SecretState | None, leaving: SecretState | None = None
 ) -> None:
-    """Refuse a request signed before a record on the secrets it touches (see the table). Only
-    a secret this resource owns counts: anyone may tag another."""
+    """Only a secret this resource owns counts (see the table): anyone may tag another."""
     if identity.signed_at is None:
         return
     signed_at = identity.signed_at.replace(microsecond=0)
@@ -95,11 +91,9 @@ def check_not_superseded(
 def with_record(
     actions: list[Action], identity: ResourceIdentity, present: dict[str, str], *, left: SecretState | None = None
 ) -> list[Action]:
-    """``actions`` with this request's record, when they change the secret: in CreateSecret's
-    tags, the first TagSecret, or a TagSecret of its own before the policy or DeleteSecret; and
-    first of all on ``left``, the live secret a move leaves. A request that changes nothing
-    records nothing (a late copy of an earlier one then finds the state it asks for). A secret
-    with no room left for the tag goes unrecorded: the user's tags come first."""
+    """``actions`` with this request's record, first on ``left`` (the live secret a move leaves).
+    A request that changes nothing records nothing (a late copy then finds what it asks for); a
+    secret with no room for the tag goes unrecorded: the user's tags come first."""
     value = record_value(identity)
     if value is None or all(isinstance(action, _NOT_CHANGES) for action in actions):
         return actions
