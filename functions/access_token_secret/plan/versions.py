@@ -1,9 +1,7 @@
 """Secret version IDs that record what they hold, so no value has to be read to compare.
 
-Every version the provider writes gets a ``ClientRequestToken`` (which becomes its VersionId)
-laid out by one of the schemes below. The layout is a stored format: releases read what earlier
-releases wrote, so the table, the digests and their salts are frozen (golden fixtures replay
-what each release stored).
+Each version the provider writes gets a ``ClientRequestToken`` (its VersionId) laid out as
+below: a stored format, with its digests and salts frozen (golden fixtures replay each release).
 
 =======  ======  ====  ==============  ===============  ==========  ==============
 scheme   length  kind  token identity  JSON-key ident.  KMS digest  request digest
@@ -12,23 +10,16 @@ mtats1   55      1     16 hex          16 hex           (none)      16 hex
 mtats2   63      1     16 hex          16 hex           8 hex       16 hex
 =======  ======  ====  ==============  ===============  ==========  ==============
 
-* kind ``g``: a generated token; its identity is a digest of (RotationId, TokenFormat,
-  TokenLength), none of which is secret. The RotationId alone names the token: a version
-  matches a RotationId whatever format and length it was generated with (see
-  :func:`generated_identities`), so changing TokenFormat or TokenLength never rotates.
-* kind ``u``: a token supplied in the template; its identity is *not* derived from the token
-  (a digest of a short token could be brute-forced by anyone allowed to DescribeSecret), so
-  it is all zeros, and which supplied token a version holds is known only by reading it or
-  because this very request wrote it.
-* the kind in upper case (``G``, ``U``): the secret was adopted, and every write keeps the
-  other keys of its JSON document. Secrets Manager keeps a ClientRequestToken's case in the
-  VersionId it returns (its API reference defines VersionId as the ClientRequestToken given).
-* KMS digest: a digest of the key ARN the template asked for when the version was written:
-  the key MediaTailor was last told about, and the key a version may be promoted under.
-* request digest: a digest of (stack ID, logical ID, RequestId, purpose), the same for a
-  redelivered event, so a duplicate request writes nothing new (Secrets Manager ignores a
-  repeated ClientRequestToken with the same value) and a version written by this very request
-  is recognised.
+* kind ``g``: a generated token, identified by a digest of (RotationId, TokenFormat,
+  TokenLength); a version matches its RotationId whatever the format and length, so changing
+  those never rotates.
+* kind ``u``: a supplied token; its identity is all zeros, since a digest of a short token
+  could be brute-forced by anyone allowed to DescribeSecret.
+* upper case (``G``, ``U``): adopted; every write keeps the document's other keys. Secrets
+  Manager keeps the case (its API reference: VersionId is the ClientRequestToken given).
+* KMS digest: of the key ARN asked for when written, the key MediaTailor was last told about.
+* request digest: of (stack ID, logical ID, RequestId, purpose), the same on redelivery, so a
+  duplicate writes nothing new (Secrets Manager ignores a repeated ClientRequestToken).
 """
 
 from __future__ import annotations
