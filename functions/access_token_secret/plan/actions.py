@@ -35,10 +35,8 @@ TokenSource = SuppliedToken | GeneratedToken | ReusedToken
 
 @dataclass(frozen=True)
 class Write:
-    """One secret value: its token's source, its JSON key and its VersionId. ``also_keys`` holds
-    the token under earlier JSON keys too, for a source location that still asks for the old
-    ``SecretStringKey`` until CloudFormation updates it (the next write drops them);
-    ``others_from`` names the adopted secret whose other JSON keys the document keeps."""
+    """One secret value. ``also_keys``: earlier JSON keys that also hold the token (see
+    :attr:`~.labels.Request.also_keys`); ``others_from``: the adoptee whose other keys stay."""
 
     source: TokenSource
     secret_string_key: str
@@ -132,9 +130,9 @@ Action = CreateSecret | PutSecretValue | PromoteVersion | ReportTokens | Call
 
 @dataclass(frozen=True)
 class Plan:
-    """Actions on one secret, addressed by ``secret_id`` (its ARN, or its name before it
-    exists); ``name`` and ``current_version`` are what the applier reports until an action
-    changes them, ``token_keys`` the JSON keys a stored token may be under (the wanted first)."""
+    """Actions on ``secret_id`` (its ARN, or its name before it exists); ``name`` and
+    ``current_version`` are reported until an action changes them; ``token_keys``: the JSON
+    keys a stored token may be under, the wanted first."""
 
     secret_id: str
     actions: tuple[Action, ...]
