@@ -31,10 +31,8 @@ def _one_or_list(value: object) -> list[object]:
 
 
 def _is_mediatailor_read(statement: object, secret_arn: str) -> bool:
-    """The statement above, as MediaTailor's user guide documents it: any ``Sid``, the action and
-    the principal alone or as a one-item list, ``Resource`` this secret's ARN or ``*`` (in a
-    secret's resource policy ``*`` means the secret itself), and nothing else (no ``Condition``,
-    no ``Not*``, no ``Deny``: the provider's own policy would drop them, widening access)."""
+    """The statement above, in any spelling (``Resource`` ``*`` means the secret itself), and
+    nothing else: the provider's policy would drop a ``Condition``, ``Not*`` or ``Deny``."""
     if not isinstance(statement, dict) or not set(statement) <= {"Sid", "Effect", "Principal", "Action", "Resource"}:
         return False
     principal = statement.get("Principal")
@@ -48,10 +46,8 @@ def _is_mediatailor_read(statement: object, secret_arn: str) -> bool:
 
 
 def grants_only_mediatailor(policy: str | None, secret_arn: str) -> bool:
-    """Whether the provider may replace ``policy`` (GetResourcePolicy's text) without taking
-    access away from anyone: no policy, no statement, or only MediaTailor's documented read.
-    PutResourcePolicy replaces the whole policy (Secrets Manager API reference), so any other
-    principal named there would silently lose its access (or a Deny its protection)."""
+    """Whether replacing ``policy`` takes no access away: PutResourcePolicy replaces the whole
+    policy (Secrets Manager API reference), so another principal would lose its access."""
     if policy is None or not policy.strip():
         return True
     try:
