@@ -68,11 +68,8 @@ class SecretState:
         return self.version_with_stage(CURRENT)
 
     def labelled_versions(self) -> tuple[str, ...]:
-        """Versions that still carry a staging label, AWSCURRENT first, then AWSPREVIOUS.
-
-        AWS lists only labelled versions; the emulator also lists unlabelled ones with ``[]``,
-        which may be pruned at any time, so they are never relied on.
-        """
+        """Labelled versions, AWSCURRENT first, then AWSPREVIOUS. AWS lists no others; the
+        emulator lists them with ``[]``, but they may be pruned at any time."""
         ranked = sorted(
             (v for v in self.versions if v.stages),
             key=lambda v: (CURRENT not in v.stages, PREVIOUS not in v.stages),
