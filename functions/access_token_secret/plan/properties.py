@@ -200,8 +200,7 @@ REPLACEMENT: Final = "**Replacement**"
 
 @dataclass(frozen=True)
 class Field:
-    """One property: how it is read, and its ``type`` and ``update`` cells in the reference's
-    Properties table (which is checked against them)."""
+    """One property: how it is read, and its cells in the reference's Properties table."""
 
     name: str  # as in the template
     parse: Parser
