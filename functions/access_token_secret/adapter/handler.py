@@ -20,7 +20,7 @@ from ..aws.secretsmanager import SecretsManager
 from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError, internal_error_reason
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
-from ..plan.naming import prefix_problem
+from ..plan.naming import default_secret_name, prefix_problem
 from ..plan.properties import SecretProperties, parse_deletion_options
 from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
@@ -142,7 +142,7 @@ class _Request:
         if current := self.progress.secret_arn:
             return current
         try:
-            return self.service.name_on_create(self._props(), self.identity)
+            return self._props().secret_name or default_secret_name(self.identity, self.service.settings.name_prefix)
         except InvalidPropertiesError:
             return _not_created(self.envelope)
 
