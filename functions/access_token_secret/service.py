@@ -135,7 +135,7 @@ class AccessTokenSecretService:
         arn = consent_used(asked, seen)
         if arn is not None:
             consumed[arn] = None
-            progress.mark_adopting()
+            progress.adopting = True
 
     def _withdraw_consent(self, arn: str) -> None:
         """Best effort: the FAILED answer matters more, and goes out once either way."""
