@@ -1,8 +1,6 @@
-"""The provider's use cases: perform the reads the planner asks for, decide once, apply.
-
-After a lost race (:class:`~.errors.RaceError`: a redelivered or concurrent copy of the event got there
-first) the secret is observed again, and :func:`~.plan.planner.moved` says whether that changes anything.
-"""
+"""The provider's use cases: perform the reads the planner asks for, decide once, apply. After a lost race
+(:class:`~.errors.RaceError`: a redelivered or concurrent copy of the event got there first) the secret is
+observed again, and :func:`~.plan.planner.moved` says whether that changes anything."""
 
 from __future__ import annotations
 
