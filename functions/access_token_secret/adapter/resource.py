@@ -1,8 +1,6 @@
 """crhelper (2.0.12, pinned) as a library: it dispatches on ``RequestType`` and returns ``PhysicalResourceId``.
-
 Its only exit, ``_send``, becomes one answer per request (under a lock, by the bounded sender, with a Reason
-that never carries an exception's text); ``_sam_local`` reads as set, so crhelper builds no polling clients.
-"""
+that never carries an exception's text); ``_sam_local`` reads as set, so crhelper builds no polling clients."""
 
 from __future__ import annotations
 
