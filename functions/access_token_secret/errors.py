@@ -1,9 +1,6 @@
-"""The provider's error hierarchy.
-
-A :class:`ProviderError`'s ``reason`` is shown as CloudFormation's ``Reason``: it says what is
-wrong and how to fix it, never a property value (a value could be the access token). Anything
-else is a bug, and the adapter reports it as :func:`internal_error_reason`.
-"""
+"""The provider's errors. A :class:`ProviderError`'s ``reason`` becomes CloudFormation's ``Reason``: what is
+wrong and how to fix it, never a property value (a value could be the access token). Any other exception is
+a bug, which the adapter reports as :func:`internal_error_reason`."""
 
 from __future__ import annotations
 
@@ -65,6 +62,5 @@ class ScheduledForDeletionError(AwsCallError):
 
 
 class RaceError(AwsCallError):
-    """A write refused because the secret is no longer as observed: another copy of the event
-    (Lambda delivers at least once, and copies can run at once) or a retried call got there
-    first. The service observes again and plans again. :mod:`~.aws.translate` lists the races."""
+    """A write refused because the secret is no longer as observed: another copy of the event (Lambda
+    delivers at least once, copies can run at once) or a retried call got there first (:mod:`~.aws.translate`)."""

@@ -1,9 +1,6 @@
-"""The provider's structured logger and metrics, and the levels of everyone else's loggers.
-
-botocore logs request bodies (SecretString included) at DEBUG and crhelper logs the whole event
-at DEBUG, so both are pinned at WARNING/INFO here whatever ``LOG_LEVEL`` says; Powertools'
-own level follows ``POWERTOOLS_LOG_LEVEL``/``LOG_LEVEL`` (default INFO).
-"""
+"""The provider's logger and metrics, and everyone else's log levels: botocore logs request bodies
+(SecretString included) and crhelper the whole event at DEBUG, so they stay at WARNING/INFO whatever
+``LOG_LEVEL`` says; Powertools follows ``POWERTOOLS_LOG_LEVEL``/``LOG_LEVEL`` (default INFO)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""The provider's use cases: observe, decide, apply, with no CloudFormation format and no boto3
-in sight (the adapter and the AWS layer own those).
-
-This module only observes and applies: it performs the reads :func:`~.plan.observation.next_read`
-asks for, hands the complete observation to one planner call, and applies the plan. When a
-write loses a race (:class:`~.errors.RaceError`: a redelivered or concurrent copy of the event
-got there first), the secret is observed again from scratch and the planner says whether that
-changes anything (:func:`~.plan.planner.moved`).
-"""
+"""The provider's use cases: perform the reads the planner asks for, decide once, apply. After a lost race
+(:class:`~.errors.RaceError`: a redelivered or concurrent copy of the event got there first) the secret is
+observed again, and :func:`~.plan.planner.moved` says whether that changes anything."""
 
 from __future__ import annotations
 
@@ -22,7 +16,7 @@ from .logs import logger
 from .plan.actions import Plan
 from .plan.adoption import ADOPT_TAG
 from .plan.context import ProviderSettings, ResourceIdentity
-from .plan.naming import default_secret_name, is_owned_by
+from .plan.naming import is_owned_by
 from .plan.observation import (
     Asked,
     AskedDelete,
@@ -63,11 +57,6 @@ class AccessTokenSecretService:
         self._kms = kms
         self.settings = settings
 
-    def name_on_create(self, props: SecretProperties, identity: ResourceIdentity) -> str:
-        return props.secret_name or default_secret_name(identity, self.settings.name_prefix)
-
-    # Observing ----------------------------------------------------------------------------
-
     def _perform(self, read: Read, keys: tuple[str, ...]) -> object:
         secrets = self._secrets
         result: object = None
@@ -95,14 +84,9 @@ class AccessTokenSecretService:
         while (read := next_of(seen)) is not None:
             seen.record(read, self._perform(read, keys))
 
-    # Converging ---------------------------------------------------------------------------
-
     def _converge(self, asked: Asked, progress: Progress) -> Result:
-        """Observe, decide, apply; after a race, observe again.
-
-        Consent to adoption is single-use: once it was checked, a failure of the attempt for any
-        reason removes the consent tag (a success removes it in its plan), so a consent left
-        behind cannot be taken up later by another stack of the same, reusable, name."""
+        """Consent to adoption is single-use: a failed attempt removes the consent tag it checked (a
+        success removes it in its plan), so no other stack of the same reusable name can take it up."""
         consumed: dict[str, None] = {}
         try:
             return self._converge_consenting(asked, progress, consumed)
@@ -149,7 +133,7 @@ class AccessTokenSecretService:
         arn = consent_used(asked, seen)
         if arn is not None:
             consumed[arn] = None
-            progress.mark_adopting()
+            progress.adopting = True
 
     def _withdraw_consent(self, arn: str) -> None:
         """Best effort: the FAILED answer matters more, and goes out once either way."""
@@ -161,8 +145,6 @@ class AccessTokenSecretService:
                 "could not remove the adoption consent after a failed adoption",
                 extra={"secret_arn": arn, "reason": error.reason},
             )
-
-    # Requests -------------------------------------------------------------------------------
 
     def create(self, identity: ResourceIdentity, props: SecretProperties, progress: Progress) -> Result:
         return self._converge(Asked(identity, self.settings, props, creating=True), progress)

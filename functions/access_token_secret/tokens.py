@@ -1,10 +1,6 @@
-"""The access token as a value that cannot leak by accident, and how new ones are made.
-
-:class:`AccessToken` wraps the token so that ``repr``/``str``/f-strings/logging show a mask:
-an action list, a dataclass or an exception that carries one can be logged safely. The real
-value is only reachable through :meth:`AccessToken.reveal`, which is called in exactly the
-places that must send it to AWS or (with ``ReturnAccessToken``) to CloudFormation.
-"""
+"""The access token as a value that cannot leak by accident (``repr``/``str``/f-strings/logging show a mask,
+so anything carrying one can be logged), and how new ones are made. Only :meth:`AccessToken.reveal` gives
+the value, where it must go to AWS or (with ``ReturnAccessToken``) to CloudFormation."""
 
 from __future__ import annotations
 
@@ -22,15 +18,11 @@ _ALPHANUMERIC: Final = string.ascii_letters + string.digits
 
 
 class TokenFormat(Enum):
-    """How a generated token looks."""
-
     ALPHANUMERIC = "Alphanumeric"
     UUID = "Uuid"
 
 
 class AccessToken:
-    """A token whose printable forms are masked."""
-
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:

@@ -1,12 +1,8 @@
-"""How long CloudFormation still waits for a request's answer, read from its response URL.
-
-A throttled event may wait in Lambda's queue for up to ``MaximumEventAgeInSeconds``, but
-CloudFormation stops waiting ``ServiceTimeout`` seconds (1-3600, default 3600) after it signed
-the ``ResponseURL``: SigV4 names the signing time (``X-Amz-Date``) and the validity in seconds
-(``X-Amz-Expires``; S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2
-only the expiry (``Expires``, epoch seconds). Acting on a request after either moment changes
-what the stack no longer expects: it is stale, and refused without an AWS call.
-"""
+"""How long CloudFormation still waits for an answer. A throttled event may wait in Lambda's queue up to
+``MaximumEventAgeInSeconds``, but CloudFormation stops waiting ``ServiceTimeout`` seconds (1-3600, default
+3600) after it signed the ``ResponseURL``: SigV4 names the signing time (``X-Amz-Date``) and the validity
+(``X-Amz-Expires``; S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2 only the
+expiry (``Expires``, epoch seconds). A request past either moment is stale: refused without an AWS call."""
 
 from __future__ import annotations
 

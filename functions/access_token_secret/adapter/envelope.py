@@ -64,12 +64,9 @@ def _problems(event: Mapping[str, object]) -> Iterator[str]:
 
 
 def destination_problem(event: Mapping[str, object], invoked_function_arn: object) -> str | None:
-    """Why a well-formed request was not meant for this function, or ``None``.
-
-    Anyone allowed to invoke the function can hand it any event, so the event must name this
-    function (any alias or version) as its ``ServiceToken``, and a stack of this function's own
-    account, Region and partition: ownership tags are compared with that stack.
-    """
+    """Why a well-formed request was not meant for this function, or ``None``. Anyone allowed to invoke it
+    can send any event, so it must name this function (any alias or version) as ``ServiceToken``, and a
+    stack of the function's account, Region and partition: ownership tags are compared with that stack."""
     mine = _FUNCTION_ARN.match(invoked_function_arn) if isinstance(invoked_function_arn, str) else None
     theirs = _FUNCTION_ARN.match(_text(event, "ServiceToken"))
     if mine is None or theirs is None or theirs[0] != mine[0]:

@@ -1,9 +1,6 @@
-"""Lambda entry point: ``access_token_secret.adapter.handler.lambda_handler``.
-
-The service is built once per process, at import, without touching the network. If that fails
-(no Region, a bad ``SECRET_NAME_PREFIX``), every request is still answered FAILED with a Reason
-that says what is misconfigured, instead of leaving the stack waiting.
-"""
+"""Lambda entry point ``lambda_handler``. The service is built once per process, at import, without
+network; if that fails (no Region, a bad ``SECRET_NAME_PREFIX``), every request is still answered
+FAILED with a Reason saying what is misconfigured, instead of leaving the stack waiting."""
 
 from __future__ import annotations
 
@@ -20,7 +17,7 @@ from ..aws.secretsmanager import SecretsManager
 from ..errors import InvalidPropertiesError, ProviderConfigurationError, ProviderError, internal_error_reason
 from ..logs import count_outcome, logger, metrics
 from ..plan.context import ProviderSettings, ResourceIdentity
-from ..plan.naming import prefix_problem
+from ..plan.naming import default_secret_name, prefix_problem
 from ..plan.properties import SecretProperties, parse_deletion_options
 from ..progress import Progress
 from ..service import AccessTokenSecretService, Result
@@ -39,8 +36,7 @@ DEADLINE_MARGIN_S: Final = 8.0  # answer this early when AWS hangs (>= 5 s: the 
 
 @dataclass(frozen=True)
 class Timing:
-    """How early the provider answers, how long each AWS call may take: production's defaults
-    (tests replace :data:`TIMING`, and the service built with it, to time out in a second)."""
+    """How early the provider answers, how long each AWS call may take (production's defaults)."""
 
     deadline_margin_s: float = DEADLINE_MARGIN_S
     clients: ClientTiming = CLIENT_TIMING
@@ -142,7 +138,7 @@ class _Request:
         if current := self.progress.secret_arn:
             return current
         try:
-            return self.service.name_on_create(self._props(), self.identity)
+            return self._props().secret_name or default_secret_name(self.identity, self.service.settings.name_prefix)
         except InvalidPropertiesError:
             return _not_created(self.envelope)
 

@@ -1,7 +1,5 @@
-"""From CloudFormation's raw event fields to the typed inputs the service takes: the
-resource's own properties, without those CloudFormation adds, and a reference to a secret (or
-``None``) instead of a PhysicalResourceId that may be a placeholder.
-"""
+"""From the event's raw fields to the service's inputs: the resource's own properties, and a secret
+reference (or ``None``) instead of a PhysicalResourceId that may be a placeholder."""
 
 from __future__ import annotations
 
@@ -40,12 +38,8 @@ def is_secret_reference(physical_id: str) -> bool:
 
 
 def secret_reference(physical_id: str, prefix: str) -> str | None:
-    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder.
-
-    :class:`ProviderConfigurationError` when it is outside the prefix: the provider's role
-    reaches only ``secret:<SecretNamePrefix>*``, so after the prefix changed every call on an
-    older secret would be denied.
-    """
+    """The SecretId an Update's PhysicalResourceId stands for, ``None`` for a placeholder. Refused outside
+    the prefix: the role reaches only ``secret:<SecretNamePrefix>*``, so every call would be denied."""
     if not is_secret_reference(physical_id):
         return None
     name = physical_id.split(":secret:", 1)[1][:-7] if SECRET_ARN.fullmatch(physical_id) else physical_id

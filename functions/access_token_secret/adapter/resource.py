@@ -1,12 +1,6 @@
-"""crhelper's request cycle, used as a library, with its one exit replaced.
-
-crhelper (2.0.12, pinned) dispatches on ``RequestType`` to the functions its decorators
-registered and turns their return value into ``PhysicalResourceId``. One seam, pinned by a unit
-test of crhelper's source, reaches inside: ``_send``, its only exit, becomes one answer per
-request, under a lock, by the bounded sender, with a Reason that never carries an exception's
-text; ``_sam_local`` reads as set, so crhelper builds no polling clients (the provider never
-polls). The provider's own timer answers ``margin_s`` before Lambda's or CloudFormation's deadline.
-"""
+"""crhelper (2.0.12, pinned) as a library: it dispatches on ``RequestType`` and returns ``PhysicalResourceId``.
+Its only exit, ``_send``, becomes one answer per request (under a lock, by the bounded sender, with a Reason
+that never carries an exception's text); ``_sam_local`` reads as set, so crhelper builds no polling clients."""
 
 from __future__ import annotations
 
@@ -59,8 +53,7 @@ class ProviderResource(CfnResource):
         self._answer_lock = threading.Lock()
         self.sent = False  # the one answer went out (the timer may send it while the request runs)
 
-    # Seam: crhelper's constructor assigns the environment's value, then builds polling clients
-    # unless it is set. It always reads as set.
+    # Seam: crhelper's constructor builds polling clients unless this is set.
     _sam_local = property(lambda _self: True, lambda _self, _value: None)
 
     def fail(self, reason: str) -> None:

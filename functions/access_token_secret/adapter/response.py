@@ -1,8 +1,6 @@
-"""The one response CloudFormation waits for, sent only to CloudFormation, within 4,096 bytes.
-
-Bounded, unlike crhelper's sender (no socket timeout, any HTTP status, retries forever): a few
-attempts, success only on 2xx, no retry on a 4xx but 429 (a wrong pre-signed URL stays wrong).
-"""
+"""The one response CloudFormation waits for, sent only to CloudFormation, within 4,096 bytes. Bounded,
+unlike crhelper's sender (no socket timeout, any HTTP status, retries forever): a few attempts, success
+only on 2xx, no retry on a 4xx but 429 (a wrong pre-signed URL stays wrong)."""
 
 from __future__ import annotations
 
@@ -87,12 +85,10 @@ def _key_of(path: str) -> str | None:
 
 @dataclass(frozen=True)
 class ResponseDestinations:
-    """Where a response may go: over HTTPS to ``cloudformation-custom-resource-response-<region
-    without dashes>`` (CloudFormation User Guide, custom resources and VPC endpoints) under the
-    partition's DNS suffix, at the key ``<StackId>|<LogicalResourceId>|<RequestId>`` of the very
-    request it answers. A response can carry the token: a URL of another request (relayed) gets
-    no PUT either. ``RESPONSE_URL_ALLOWED_HOSTS`` adds hosts for tests; the template never sets it.
-    """
+    """HTTPS to ``cloudformation-custom-resource-response-<region without dashes>`` (CloudFormation User
+    Guide, custom resources and VPC endpoints) under the partition's DNS suffix, at the key of the very
+    request answered: a response can carry the token, so a relayed URL of another request gets no PUT.
+    ``RESPONSE_URL_ALLOWED_HOSTS`` adds hosts; the template never sets it."""
 
     region: str
     extra_hosts: frozenset[str] = frozenset()

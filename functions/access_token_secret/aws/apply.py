@@ -1,9 +1,6 @@
-"""Carry out a :class:`~access_token_secret.plan.actions.Plan`, one AWS call per action.
-
-The applier only executes: every decision (which token, which keys, which label) was made in
-:mod:`access_token_secret.plan`. It records a created secret at once in
-:class:`~access_token_secret.progress.Progress`, for a request that fails half-way.
-"""
+"""Carry out a :class:`~access_token_secret.plan.actions.Plan`, one AWS call per action; every decision
+(which token, which keys, which label) was made in :mod:`access_token_secret.plan`. A created secret is
+recorded at once in :class:`~access_token_secret.progress.Progress`, for a request that fails half-way."""
 
 from __future__ import annotations
 

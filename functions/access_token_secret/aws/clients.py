@@ -1,10 +1,7 @@
-"""boto3 clients, built once per process and injected everywhere else.
-
-Building a client loads its service model, most of a cold start: only the two the provider
-uses are built (never crhelper's own). botocore's *standard* retry mode backs off with jitter
-on throttling and transient 5xx errors. Timeouts are short: a hung call must not eat the
-Lambda deadline before the provider can answer CloudFormation.
-"""
+"""boto3 clients, built once per process and injected. Loading a service model is most of a cold start:
+only the two the provider uses are built (never crhelper's own). botocore's *standard* retry mode backs off
+with jitter on throttling and transient 5xx errors; short timeouts keep a hung call from eating the Lambda
+deadline before the provider can answer CloudFormation."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The single place where botocore exceptions become the provider's error types.
-
-Reasons never quote request parameters (botocore's parameter validation messages can echo
-values, and a value could be the token); AWS's own error message is kept, shortened, because
-it says which principal lacked which permission. A write that lost a race (see
-:class:`~access_token_secret.errors.RaceError`) is told apart here, by operation and code.
-"""
+"""The single place where botocore exceptions become the provider's errors. Reasons never quote request
+parameters (botocore's validation messages can echo values, a value could be the token); AWS's own message
+is kept, shortened: it says which principal lacked which permission. Lost races are told apart here."""
 
 from __future__ import annotations
 
