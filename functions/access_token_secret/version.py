@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from typing import Final
 
-VERSION: Final = "1.2.0"
+VERSION: Final = "1.3.0"
