@@ -174,6 +174,7 @@ def _update(stack: Stack, props: dict[str, Any], label: str) -> None:
 
 
 _BASELINE_CLIENTS: dict[str, Any] = {}
+RECORD = {"Key": "mediatailor-access-token-secret:applied", "Value": "20261203T000000Z bench"}
 
 
 def baseline_run(local: LocalAws, key: str, run: int, out: dict[str, list[float]]) -> None:
@@ -198,6 +199,8 @@ def baseline_run(local: LocalAws, key: str, run: int, out: dict[str, list[float]
 
     def create() -> None:
         kms.describe_key(KeyId=key)
+        with contextlib.suppress(sm.exceptions.ResourceNotFoundException):
+            sm.describe_secret(SecretId=f"mediatailor/baseline-{run}")  # 1.3: the name is observed first
         box["arn"] = sm.create_secret(
             Name=f"mediatailor/baseline-{run}", KmsKeyId=key, SecretString='{"k":"bench-token-0001"}'
         )["ARN"]
@@ -206,14 +209,17 @@ def baseline_run(local: LocalAws, key: str, run: int, out: dict[str, list[float]
     def update(token: str) -> None:
         kms.describe_key(KeyId=key)
         sm.describe_secret(SecretId=box["arn"])
+        # A supplied token is never fingerprinted: the floor reads AWSCURRENT (1.3: also when
+        # nothing changed, instead of inferring it from the old properties).
+        sm.get_secret_value(SecretId=box["arn"])
         if token:
-            # A supplied token is never fingerprinted: the floor reads AWSCURRENT before writing.
-            sm.get_secret_value(SecretId=box["arn"])
             sm.put_secret_value(SecretId=box["arn"], SecretString=json.dumps({"k": token}))
+            sm.tag_resource(SecretId=box["arn"], Tags=[RECORD])  # 1.3: the record against late copies
         sm.put_resource_policy(SecretId=box["arn"], ResourcePolicy=policy)
 
     def delete() -> None:
         sm.describe_secret(SecretId=box["arn"])
+        sm.tag_resource(SecretId=box["arn"], Tags=[RECORD])
         sm.delete_secret(SecretId=box["arn"], RecoveryWindowInDays=7)
 
     timed("Create", create)
