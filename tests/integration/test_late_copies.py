@@ -256,3 +256,46 @@ def test_two_copies_of_one_adoption_both_answer_as_one_adoption_did(
     assert aws.token(arn, KEY) == TOKEN
     assert CONSENT not in aws.tags(arn)
     assert aws.secret_names() == [NAME]
+
+
+def test_a_delete_whose_twin_scheduled_the_secret_first_answers_success(
+    stack: Stack, aws: Aws, kms_key: str, proxy_calls: FaultProxy
+) -> None:
+    """Just before this copy's record (TagResource, then DeleteSecret) reaches AWS, its twin has
+    scheduled the secret: AWS refuses tags on it, and the copy observes again."""
+    arn = stack.create("Token", resource_props(kms_key)).physical_id
+    played: list[str] = []
+
+    def twin_first(operation: str, body: bytes) -> Fault | None:
+        if operation == "TagResource" and not played:
+            played.append(operation)
+            aws.secretsmanager.delete_secret(SecretId=arn, RecoveryWindowInDays=7)
+        return None
+
+    proxy_calls.add_rule(twin_first)
+
+    deleted = stack.delete("Token")
+
+    assert played
+    assert deleted.ok, deleted.reason
+    assert "DeletedDate" in aws.secret(arn)
+
+
+def test_a_signing_time_far_in_the_future_orders_nothing(
+    stack: Stack, aws: Aws, kms_key: str, listener: ResponseListener
+) -> None:
+    """A hand-made URL dated 2099 is no clock skew: the request is neither checked nor recorded,
+    so it cannot block the operations that follow."""
+    arn = stack.create("Token", resource_props(kms_key, RotationId="1")).physical_id
+    listener.clock = lambda: wall_clock().replace(year=2099)
+    try:
+        future = stack.update("Token", resource_props(kms_key, RotationId="2"))
+    finally:
+        listener.clock = wall_clock
+    stack.resources["Token"].properties = resource_props(kms_key, RotationId="2")
+
+    rotated = stack.update("Token", resource_props(kms_key, RotationId="3"))
+
+    assert future.ok, future.reason
+    assert rotated.ok, rotated.reason
+    assert aws.tags(arn)[APPLIED_TAG] == record_of(rotated)

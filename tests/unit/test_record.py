@@ -157,3 +157,27 @@ def test_no_room_for_the_record_leaves_it_out() -> None:
     assert with_record(actions, identity, present) == actions
     room: list[Action] = [UntagSecret(("t1",)), PutResourcePolicy()]
     assert isinstance(with_record(room, identity, present)[1], TagSecret)
+
+
+def test_a_copy_of_the_request_that_deleted_the_secret_does_not_restore_it() -> None:
+    """An Update that failed removes the secret it made, recording its own RequestId; a late copy
+    of it, signed in that very second, must not bring the secret back."""
+    deleted = secret_with(record(DELETED_TAG, T0, "req-1"))
+
+    with pytest.raises(SecretConflictError):
+        check_not_superseded(who(T0, "req-1"), landing=deleted)
+    check_not_superseded(who(T0, "req-2"), landing=deleted)
+
+
+def test_room_for_the_record_is_counted_where_it_joins_not_after_a_later_untag() -> None:
+    """An adoption removes the consent tag after the TagSecret the record joins: at that moment
+    the secret still holds it, so 50 tags leave no room."""
+    identity = who(T0)
+    present = {f"t{n}": "v" for n in range(49)} | {"mediatailor-access-token-secret:adopt": "s"}
+    actions: list[Action] = [TagSecret((("t1", "w"),)), UntagSecret(("mediatailor-access-token-secret:adopt",))]
+
+    assert with_record(actions, identity, present) == actions
+    earlier: list[Action] = [UntagSecret(("t2",)), TagSecret((("t1", "w"),))]
+    assert with_record(earlier, identity, present)[1] == TagSecret(
+        (("t1", "w"), (APPLIED_TAG, str(record_value(identity))))
+    )

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 MIN_SERVICE_TIMEOUT_S, MAX_SERVICE_TIMEOUT_S, DEFAULT_SERVICE_TIMEOUT_S = 1, 3600, 3600
 SERVICE_TIMEOUT_PROBLEM: Final = "Invalid properties: ServiceTimeout must be a whole number from 1 to 3600"
 _WHOLE_NUMBER = re.compile(r"[+-]?\d{1,12}")
+# A signing time further ahead than this is no clock skew: it orders nothing (see ``Wait``).
+MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
 
 
 def _whole(text: str | None) -> int | None:
@@ -60,6 +62,10 @@ class Wait:
     seconds_left: float
     service_timeout_s: int
     age_s: float | None
+    # When CloudFormation signed the request, to order it against the operations recorded on the
+    # secret; None when the URL does not say, or says a time too far ahead to be clock skew (a
+    # hand-made URL dated 2099 must not block every later operation).
+    signed_at: datetime | None = None
 
     def stale(self, margin_s: float) -> bool:
         """Whether CloudFormation stops waiting before the timer could answer (err towards refusing)."""
@@ -82,4 +88,5 @@ def cloudformation_wait(url: str, service_timeout_s: int, now: datetime) -> Wait
     left = float(service_timeout_s) - (age_s or 0.0)
     if expires is not None:
         left = min(left, (expires - now).total_seconds())
-    return Wait(seconds_left=left, service_timeout_s=service_timeout_s, age_s=age_s)
+    ordered = signed if signed is not None and signed <= now + MAX_CLOCK_SKEW else None
+    return Wait(seconds_left=left, service_timeout_s=service_timeout_s, age_s=age_s, signed_at=ordered)

@@ -90,7 +90,7 @@ def response_data(result: Result) -> tuple[dict[str, str], bool]:
     return data, True
 
 
-def _admit(envelope: Envelope) -> tuple[AccessTokenSecretService, float] | str:
+def _admit(envelope: Envelope) -> tuple[AccessTokenSecretService, deadline.Wait] | str:
     """The service and the seconds CloudFormation still waits for the answer; or why the request
     is answered FAILED without running, logged as one warning."""
     timeout_s = deadline.service_timeout(envelope.properties)
@@ -103,7 +103,7 @@ def _admit(envelope: Envelope) -> tuple[AccessTokenSecretService, float] | str:
         return wait.reason()
     if isinstance(_SERVICE, str):
         return _refused(_SERVICE)
-    return _SERVICE, wait.seconds_left
+    return _SERVICE, wait
 
 
 def _refused(reason: str) -> str:
@@ -119,12 +119,15 @@ def _not_created(envelope: Envelope) -> str:
 class _Request:
     """One admitted invocation: binds the service to crhelper's callbacks and remembers progress."""
 
-    def __init__(self, service: AccessTokenSecretService, waits_s: float, envelope: Envelope) -> None:
+    def __init__(self, service: AccessTokenSecretService, wait: deadline.Wait, envelope: Envelope) -> None:
         self.service, self.envelope, self.progress = service, envelope, Progress()
-        signed_at, _ = deadline.url_times(envelope.response_url)
-        self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id, signed_at)
+        self.identity = ResourceIdentity(envelope.stack_id, envelope.logical_id, envelope.request_id, wait.signed_at)
         self.resource = ProviderResource(
-            envelope, self, deliver=_deliver, margin_s=TIMING.deadline_margin_s, cloudformation_waits_s=waits_s
+            envelope,
+            self,
+            deliver=_deliver,
+            margin_s=TIMING.deadline_margin_s,
+            cloudformation_waits_s=wait.seconds_left,
         )
 
     def failure_physical_id(self) -> str:

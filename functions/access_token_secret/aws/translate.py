@@ -34,13 +34,19 @@ Matcher = Callable[[str, str, str], bool]  # (operation, code, lowered message)
 # (matches, error class, Reason template); the first match wins. The races: CreateSecret finds
 # the name taken or in its recovery window; PutSecretValue finds this request's VersionId holding
 # another value, or the secret scheduled for deletion; UpdateSecretVersionStage finds the label
-# moved off the version the plan saw; DeleteSecret finds the secret already scheduled.
+# moved off the version the plan saw; DeleteSecret finds the secret already scheduled, and
+# TagResource (the record, just before DeleteSecret) finds it scheduled or gone.
 _RULES: tuple[tuple[Matcher, type[AwsCallError], str], ...] = (
     (
         lambda _, code, __: code in _ACCESS_DENIED,
         AwsCallError,
         "{op} was denied: give the provider's role {op} "
         "(and kms:Decrypt/GenerateDataKey on the key via Secrets Manager). AWS said: {msg}",
+    ),
+    (
+        lambda op, code, msg: op == _SM + "TagResource" and (code in _NOT_FOUND or _scheduled(code, msg)),
+        RaceError,
+        _FAILED,
     ),
     (lambda _, code, __: code in _NOT_FOUND, NotFoundError, "{op}: not found ({msg})"),
     (lambda op, code, msg: op == _SM + "CreateSecret" and _taken(code, msg), RaceError, "{op}: the name is taken"),

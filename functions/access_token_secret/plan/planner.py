@@ -213,7 +213,7 @@ def decide_delete(asked: AskedDelete, seen: Observation) -> Plan:
     observed, identity, options = seen.secrets[asked.reference], asked.identity, asked.options
     if observed is None:
         return Plan("", (), note="already gone")
-    check_not_superseded(identity, landing=observed)
+    check_not_superseded(identity, landing=observed, deleting=True)
     if not is_owned_by(observed.tag_map(), identity):
         return Plan(observed.arn, (), note="not owned by this resource; left untouched")
     if observed.deleted_date is not None:

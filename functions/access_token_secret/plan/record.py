@@ -58,8 +58,11 @@ def record_value(identity: ResourceIdentity) -> str | None:
     """What this request records (``None`` without a signing time)."""
     if identity.signed_at is None:
         return None
-    request_id = _NOT_IN_A_TAG_VALUE.sub("", identity.request_id)[:_MAX_REQUEST_ID]
-    return f"{identity.signed_at.astimezone(UTC):{_TIME_FORMAT}} {request_id}".rstrip()
+    return f"{identity.signed_at.astimezone(UTC):{_TIME_FORMAT}} {_request_id(identity)}".rstrip()
+
+
+def _request_id(identity: ResourceIdentity) -> str:
+    return _NOT_IN_A_TAG_VALUE.sub("", identity.request_id)[:_MAX_REQUEST_ID]
 
 
 def recorded(state: SecretState, key: str) -> Applied | None:
@@ -71,7 +74,11 @@ def recorded(state: SecretState, key: str) -> Applied | None:
 
 
 def check_not_superseded(
-    identity: ResourceIdentity, *, landing: SecretState | None, leaving: SecretState | None = None
+    identity: ResourceIdentity,
+    *,
+    landing: SecretState | None,
+    leaving: SecretState | None = None,
+    deleting: bool = False,
 ) -> None:
     """Only a secret this resource owns counts (see the table): anyone may tag another."""
     if identity.signed_at is None:
@@ -80,6 +87,11 @@ def check_not_superseded(
     met = [(landing, APPLIED_TAG), (landing, DELETED_TAG), (leaving, APPLIED_TAG)]
     records = [recorded(s, key) for s, key in met if s is not None and is_owned_by(s.tag_map(), identity)]
     newer = [r for r in records if r is not None and r.signed_at > signed_at]
+    # A secret this very request deleted (an Update that failed and removed what it had made):
+    # a copy of the request must not restore it. A copy of a Delete finds it done.
+    own = recorded(landing, DELETED_TAG) if landing is not None and is_owned_by(landing.tag_map(), identity) else None
+    if own is not None and own.request_id == _request_id(identity) and not deleting:
+        newer.append(own)
     if newer:
         last = max(newer, key=lambda applied: applied.signed_at)
         raise SecretConflictError(
@@ -109,12 +121,20 @@ def _room(present: dict[str, str], untagged: set[str], tagged: set[str]) -> bool
 
 
 def _recorded(actions: list[Action], pair: tuple[str, str], present: dict[str, str]) -> list[Action]:
-    untagged = {key for action in actions if isinstance(action, UntagSecret) for key in action.keys}
-    tagged = {key for action in actions if isinstance(action, (TagSecret, CreateSecret)) for key, _ in action.tags}
+    """The record joins the first CreateSecret or TagSecret of the plan's secret, else goes in
+    its own TagSecret; room is counted as the secret stands at that moment (a consent removed
+    after it frees nothing yet)."""
+    joins = [
+        i
+        for i, a in enumerate(actions)
+        if isinstance(a, CreateSecret) or (isinstance(a, TagSecret) and not a.secret_id)
+    ]
+    at = joins[0] if joins else next((i for i, a in enumerate(actions) if isinstance(a, _RECORD_BEFORE)), len(actions))
+    untagged = {key for action in actions[:at] if isinstance(action, UntagSecret) for key in action.keys}
+    joined = actions[at] if joins else None
+    tagged = {key for key, _ in joined.tags} if isinstance(joined, (TagSecret, CreateSecret)) else set()
     if not _room(present, untagged, tagged | {pair[0]}):
         return actions
-    for index, action in enumerate(actions):
-        if isinstance(action, CreateSecret) or (isinstance(action, TagSecret) and action.secret_id is None):
-            return [*actions[:index], replace(action, tags=(*action.tags, pair)), *actions[index + 1 :]]
-    at = next((i for i, action in enumerate(actions) if isinstance(action, _RECORD_BEFORE)), len(actions))
+    if isinstance(joined, (TagSecret, CreateSecret)):
+        return [*actions[:at], replace(joined, tags=(*joined.tags, pair)), *actions[at + 1 :]]
     return [*actions[:at], TagSecret((pair,)), *actions[at:]]
