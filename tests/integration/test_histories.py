@@ -604,3 +604,31 @@ def test_random_stack_histories_keep_every_promise(
         lines = [f"histories: {HISTORIES}, steps per history: up to {STEPS}"]
         lines += [f"{count:6d}  {name}" for name, count in sorted(DRAWN.items())]
         Path(REPORT).write_text("\n".join(lines) + "\n")
+
+
+def test_a_crash_after_the_writes_then_a_late_delete_of_the_secret_changes_nothing(
+    aws: Aws,
+    proxy_calls: FaultProxy,
+    listener: ResponseListener,
+    invoke: Any,
+    cloud: CloudFormation,
+    emulator: Emulator,
+    origin: OriginServer,
+) -> None:
+    """Found by `make soak`: a key change rolled back (its new secret deleted by the cleanup),
+    the same key change again, crashed after its writes and finished by its redelivery, then a
+    late copy of that cleanup Delete. The record must precede the writes, or the redelivery,
+    finding nothing left to do, leaves the secret unrecorded and the late Delete removes it."""
+    global WORLD  # noqa: PLW0603 - the machine reads the world from here
+    WORLD = _World(aws, proxy_calls, listener, invoke, cloud, emulator, origin)
+    machine = Histories()
+    try:
+        machine.create(supplied=True, uuid_format=False, returns=False, named=False, staged=True)
+        machine.change_key(fail=True)
+        machine.crash_then_redeliver(calls=6, change="key")
+        cleanup = next(i for i, r in enumerate(machine.stack.log) if r.request_type == "Delete")
+        machine.deliver_a_late_copy(pick=cleanup)
+        machine.exactly_one_secret_of_the_resource_is_live()
+        machine.mediatailor_fetches_with_the_current_token()
+    finally:
+        machine.teardown()

@@ -139,8 +139,8 @@ def test_changing_the_supplied_token_updates_in_place_in_six_calls(
         "DescribeKey",
         "DescribeSecret",
         "GetSecretValue",
-        "PutSecretValue",
         "TagResource",
+        "PutSecretValue",
         "PutResourcePolicy",
     ]
     assert aws.tags(created.physical_id)["mediatailor-access-token-secret:applied"] == record_of(updated[0])

@@ -14,9 +14,13 @@ from access_token_secret.plan.actions import (
     Action,
     DeleteSecret,
     PutResourcePolicy,
+    PutSecretValue,
     ReportTokens,
+    RestoreSecret,
+    SuppliedToken,
     TagSecret,
     UntagSecret,
+    Write,
 )
 from access_token_secret.plan.context import ResourceIdentity
 from access_token_secret.plan.naming import owner_tags
@@ -29,7 +33,9 @@ from access_token_secret.plan.record import (
     with_record,
 )
 from access_token_secret.plan.state import SecretState
+from access_token_secret.tokens import AccessToken
 
+WRITE = Write(SuppliedToken(AccessToken("a-supplied-token-01")), "K", "mtats2-version")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "applied-record.json"
 CASES: list[dict[str, Any]] = json.loads(FIXTURE.read_text())["Cases"]
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/0f4c1a2b-5d6e-4f70-8a9b-c0d1e2f3a4b5"
@@ -123,19 +129,35 @@ def test_a_request_without_a_signing_time_is_neither_checked_nor_recorded() -> N
     ]
 
 
-def test_the_record_joins_a_write_and_is_left_out_when_nothing_changes() -> None:
+def test_the_record_goes_before_the_first_change_and_is_left_out_when_nothing_changes() -> None:
+    """Before any write on an owned secret, so that a crash after a write leaves it behind (a
+    redelivery that finds nothing left to do records nothing)."""
     identity = who(T0)
+    owned = owner_tags(identity)
     pair = (APPLIED_TAG, str(record_value(identity)))
     nothing: list[Action] = [PutResourcePolicy(), ReportTokens(None, None, None)]
     untag: list[Action] = [UntagSecret(("old",)), PutResourcePolicy()]
     retag: list[Action] = [TagSecret((("team", "a"),)), PutResourcePolicy()]
+    restore: list[Action] = [RestoreSecret(), UntagSecret(("old",)), PutResourcePolicy()]
     delete: list[Action] = [DeleteSecret(recovery_window_in_days=7)]
 
-    assert with_record(nothing, identity, {}) == nothing
-    assert with_record(untag, identity, {}) == [UntagSecret(("old",)), TagSecret((pair,)), PutResourcePolicy()]
-    assert with_record(retag, identity, {}) == [TagSecret((("team", "a"), pair)), PutResourcePolicy()]
+    assert with_record(nothing, identity, owned) == nothing
+    assert with_record(untag, identity, owned) == [TagSecret((pair,)), UntagSecret(("old",)), PutResourcePolicy()]
+    assert with_record(retag, identity, owned) == [TagSecret((("team", "a"), pair)), PutResourcePolicy()]
+    assert with_record(restore, identity, owned)[:2] == [RestoreSecret(), TagSecret((pair,))], (
+        "AWS tags no deleted secret"
+    )
     deleted = (DELETED_TAG, pair[1])
-    assert with_record(delete, identity, {}) == [TagSecret((deleted,)), *delete], "AWS tags no deleted secret"
+    assert with_record(delete, identity, owned) == [TagSecret((deleted,)), *delete], "AWS tags no deleted secret"
+
+
+def test_on_a_secret_about_to_be_owned_the_record_joins_the_owner_tags() -> None:
+    identity = who(T0)
+    pair = (APPLIED_TAG, str(record_value(identity)))
+    owner = TagSecret(tuple(owner_tags(identity).items()))
+    adoption: list[Action] = [PutSecretValue(WRITE), owner, UntagSecret(("consent",)), PutResourcePolicy()]
+
+    assert with_record(adoption, identity, {"consent": "s"})[1] == TagSecret((*owner.tags, pair))
 
 
 def test_a_move_records_first_on_the_live_secret_it_leaves() -> None:
@@ -150,13 +172,14 @@ def test_a_move_records_first_on_the_live_secret_it_leaves() -> None:
 
 
 def test_no_room_for_the_record_leaves_it_out() -> None:
+    """Room is counted where the record goes: before the first change, nothing is removed yet."""
     identity = who(T0)
-    present = {f"t{n}": "v" for n in range(50)}
-    actions: list[Action] = [UntagSecret(("gone",)), PutResourcePolicy()]
+    present = {f"t{n}": "v" for n in range(48)} | owner_tags(identity)
+    actions: list[Action] = [UntagSecret(("t1",)), PutResourcePolicy()]
 
     assert with_record(actions, identity, present) == actions
     room: list[Action] = [UntagSecret(("t1",)), PutResourcePolicy()]
-    assert isinstance(with_record(room, identity, present)[1], TagSecret)
+    assert isinstance(with_record(room, identity, dict(list(present.items())[1:]))[0], TagSecret)
 
 
 def test_a_copy_of_the_request_that_deleted_the_secret_does_not_restore_it() -> None:

@@ -33,7 +33,16 @@ from datetime import UTC, datetime
 from typing import Final
 
 from ..errors import SecretConflictError
-from .actions import Action, CreateSecret, DeleteSecret, PutResourcePolicy, ReportTokens, TagSecret, UntagSecret
+from .actions import (
+    Action,
+    CreateSecret,
+    DeleteSecret,
+    PutResourcePolicy,
+    ReportTokens,
+    RestoreSecret,
+    TagSecret,
+    UntagSecret,
+)
 from .context import ResourceIdentity
 from .naming import TAG_PREFIX, is_owned_by
 from .state import SecretState
@@ -45,7 +54,6 @@ _TIME_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 _NOT_IN_A_TAG_VALUE: Final = re.compile(r"[^A-Za-z0-9 +\-=._:/@]")
 _MAX_REQUEST_ID: Final = 100
 _NOT_CHANGES: Final = (PutResourcePolicy, ReportTokens)  # the policy is the same on every request
-_RECORD_BEFORE: Final = (PutResourcePolicy, ReportTokens, DeleteSecret)  # AWS tags no deleted secret
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def with_record(
     if value is None or all(isinstance(action, _NOT_CHANGES) for action in actions):
         return actions
     key = DELETED_TAG if any(isinstance(action, DeleteSecret) for action in actions) else APPLIED_TAG
-    recorded_actions = _recorded(actions, (key, value), present)
+    recorded_actions = _recorded(actions, (key, value), present, identity)
     if left is not None and left.deleted_date is None and _room(left.tag_map(), set(), {APPLIED_TAG}):
         return [TagSecret(((APPLIED_TAG, value),), secret_id=left.arn), *recorded_actions]
     return recorded_actions
@@ -120,21 +128,27 @@ def _room(present: dict[str, str], untagged: set[str], tagged: set[str]) -> bool
     return len((present.keys() - untagged) | tagged) <= MAX_TAGS
 
 
-def _recorded(actions: list[Action], pair: tuple[str, str], present: dict[str, str]) -> list[Action]:
-    """The record joins the first CreateSecret or TagSecret of the plan's secret, else goes in
-    its own TagSecret; room is counted as the secret stands at that moment (a consent removed
-    after it frees nothing yet)."""
-    joins = [
-        i
-        for i, a in enumerate(actions)
-        if isinstance(a, CreateSecret) or (isinstance(a, TagSecret) and not a.secret_id)
-    ]
-    at = joins[0] if joins else next((i for i, a in enumerate(actions) if isinstance(a, _RECORD_BEFORE)), len(actions))
+def _recorded(
+    actions: list[Action], pair: tuple[str, str], present: dict[str, str], identity: ResourceIdentity
+) -> list[Action]:
+    """On a secret this resource owns, the record goes before the first change (after a restore:
+    AWS tags no secret scheduled for deletion), so that a crash after any write leaves it behind
+    and a redelivery that finds nothing left to do still finds it. On a secret it is about to own
+    (an adoption, a reclaim) it joins the TagSecret that makes it the owner: until then no late
+    copy of this resource's may touch it. CreateSecret takes it among its tags."""
+    joins = [i for i, a in enumerate(actions) if isinstance(a, CreateSecret | TagSecret) and not _elsewhere(a)]
+    first = next((i for i, a in enumerate(actions) if not isinstance(a, RestoreSecret) and not _elsewhere(a)), None)
+    at = first if is_owned_by(present, identity) or not joins else joins[0]
+    at = len(actions) if at is None else at
+    joined = actions[at] if at in joins else None
     untagged = {key for action in actions[:at] if isinstance(action, UntagSecret) for key in action.keys}
-    joined = actions[at] if joins else None
-    tagged = {key for key, _ in joined.tags} if isinstance(joined, (TagSecret, CreateSecret)) else set()
+    tagged = {key for key, _ in joined.tags} if isinstance(joined, TagSecret | CreateSecret) else set()
     if not _room(present, untagged, tagged | {pair[0]}):
         return actions
-    if isinstance(joined, (TagSecret, CreateSecret)):
+    if isinstance(joined, TagSecret | CreateSecret):
         return [*actions[:at], replace(joined, tags=(*joined.tags, pair)), *actions[at + 1 :]]
     return [*actions[:at], TagSecret((pair,)), *actions[at:]]
+
+
+def _elsewhere(action: Action) -> bool:
+    return isinstance(action, TagSecret) and action.secret_id is not None
