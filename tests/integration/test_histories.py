@@ -511,6 +511,9 @@ class Histories(RuleBasedStateMachine):
     @rule()
     def delete_stack(self) -> None:
         DRAWN["delete_stack"] += 1
+        # CloudFormation deletes the stack's source location first (it references the secret); a
+        # stack created again makes a new one, and MediaTailor grants itself the key then.
+        self.mediatailor.delete_source_location("origin")
         responses = self.stack.delete_stack()
         assert all(r.ok for r in responses), [r.reason for r in responses]
         self.last = responses[-1]
@@ -628,6 +631,35 @@ def test_a_crash_after_the_writes_then_a_late_delete_of_the_secret_changes_nothi
         machine.crash_then_redeliver(calls=6, change="key")
         cleanup = next(i for i, r in enumerate(machine.stack.log) if r.request_type == "Delete")
         machine.deliver_a_late_copy(pick=cleanup)
+        machine.exactly_one_secret_of_the_resource_is_live()
+        machine.mediatailor_fetches_with_the_current_token()
+    finally:
+        machine.teardown()
+
+
+def test_a_stack_created_again_on_its_reclaimed_secret_lets_mediatailor_fetch(
+    aws: Aws,
+    proxy_calls: FaultProxy,
+    listener: ResponseListener,
+    invoke: Any,
+    cloud: CloudFormation,
+    emulator: Emulator,
+    origin: OriginServer,
+) -> None:
+    """Found by `make soak` (it failed on release 1.2 too): after key changes and a rename, the
+    stack is deleted and created again; the new stack reclaims the named secret and moves it to
+    the template's key, and its new source location makes MediaTailor's grant on that key. The
+    harness had kept the old stack's source location, so no grant was made."""
+    global WORLD  # noqa: PLW0603 - the machine reads the world from here
+    WORLD = _World(aws, proxy_calls, listener, invoke, cloud, emulator, origin)
+    machine = Histories()
+    try:
+        machine.create(supplied=False, staged=False, uuid_format=True, returns=False, named=False)
+        for _ in range(3):
+            machine.change_key(fail=False)
+        machine.rename(fail=False, target_name="a")
+        machine.delete_stack()
+        machine.create_the_stack_again(named=True, supplied=False)
         machine.exactly_one_secret_of_the_resource_is_live()
         machine.mediatailor_fetches_with_the_current_token()
     finally:
