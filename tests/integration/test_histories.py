@@ -30,6 +30,7 @@ import json
 import os
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -580,8 +581,8 @@ class _World:
 WORLD: _World
 
 
-@pytest.mark.history
-def test_random_stack_histories_keep_every_promise(
+@pytest.fixture
+def world(
     aws: Aws,
     proxy_calls: FaultProxy,
     listener: ResponseListener,
@@ -590,8 +591,14 @@ def test_random_stack_histories_keep_every_promise(
     emulator: Emulator,
     origin: OriginServer,
 ) -> None:
-    global WORLD  # noqa: PLW0603 - hypothesis builds the machine without arguments
+    """Hypothesis builds the machine without arguments: it reads the world from here."""
+    global WORLD  # noqa: PLW0603
     WORLD = _World(aws, proxy_calls, listener, invoke, cloud, emulator, origin)
+
+
+@pytest.mark.history
+@pytest.mark.usefixtures("world")
+def test_random_stack_histories_keep_every_promise() -> None:
     run_state_machine_as_test(  # type: ignore[no-untyped-call]
         Histories,
         settings=settings(
@@ -609,58 +616,38 @@ def test_random_stack_histories_keep_every_promise(
         Path(REPORT).write_text("\n".join(lines) + "\n")
 
 
-def test_a_crash_after_the_writes_then_a_late_delete_of_the_secret_changes_nothing(
-    aws: Aws,
-    proxy_calls: FaultProxy,
-    listener: ResponseListener,
-    invoke: Any,
-    cloud: CloudFormation,
-    emulator: Emulator,
-    origin: OriginServer,
-) -> None:
-    """Found by `make soak`: a key change rolled back (its new secret deleted by the cleanup),
-    the same key change again, crashed after its writes and finished by its redelivery, then a
-    late copy of that cleanup Delete. The record must precede the writes, or the redelivery,
-    finding nothing left to do, leaves the secret unrecorded and the late Delete removes it."""
-    global WORLD  # noqa: PLW0603 - the machine reads the world from here
-    WORLD = _World(aws, proxy_calls, listener, invoke, cloud, emulator, origin)
-    machine = Histories()
-    try:
-        machine.create(supplied=True, uuid_format=False, returns=False, named=False, staged=True)
-        machine.change_key(fail=True)
-        machine.crash_then_redeliver(calls=6, change="key")
-        cleanup = next(i for i, r in enumerate(machine.stack.log) if r.request_type == "Delete")
-        machine.deliver_a_late_copy(pick=cleanup)
-        machine.exactly_one_secret_of_the_resource_is_live()
-        machine.mediatailor_fetches_with_the_current_token()
-    finally:
-        machine.teardown()
+@pytest.fixture
+def machine(world: None) -> Iterator[Histories]:
+    """One history played step by step: the steps `make soak` printed for a failure."""
+    played = Histories()
+    yield played
+    played.teardown()
 
 
-def test_a_stack_created_again_on_its_reclaimed_secret_lets_mediatailor_fetch(
-    aws: Aws,
-    proxy_calls: FaultProxy,
-    listener: ResponseListener,
-    invoke: Any,
-    cloud: CloudFormation,
-    emulator: Emulator,
-    origin: OriginServer,
-) -> None:
-    """Found by `make soak` (it failed on release 1.2 too): after key changes and a rename, the
-    stack is deleted and created again; the new stack reclaims the named secret and moves it to
-    the template's key, and its new source location makes MediaTailor's grant on that key. The
-    harness had kept the old stack's source location, so no grant was made."""
-    global WORLD  # noqa: PLW0603 - the machine reads the world from here
-    WORLD = _World(aws, proxy_calls, listener, invoke, cloud, emulator, origin)
-    machine = Histories()
-    try:
-        machine.create(supplied=False, staged=False, uuid_format=True, returns=False, named=False)
-        for _ in range(3):
-            machine.change_key(fail=False)
-        machine.rename(fail=False, target_name="a")
-        machine.delete_stack()
-        machine.create_the_stack_again(named=True, supplied=False)
-        machine.exactly_one_secret_of_the_resource_is_live()
-        machine.mediatailor_fetches_with_the_current_token()
-    finally:
-        machine.teardown()
+def test_a_crash_after_the_writes_then_a_late_delete_of_the_secret_changes_nothing(machine: Histories) -> None:
+    """A key change rolled back (its new secret deleted by the cleanup), the same key change
+    again, crashed after its writes and finished by its redelivery, then a late copy of that
+    cleanup Delete. The record must precede the writes, or the redelivery, finding nothing left
+    to do, leaves the secret unrecorded and the late Delete removes it."""
+    machine.create(supplied=True, uuid_format=False, returns=False, named=False, staged=True)
+    machine.change_key(fail=True)
+    machine.crash_then_redeliver(calls=6, change="key")
+    cleanup = next(i for i, r in enumerate(machine.stack.log) if r.request_type == "Delete")
+    machine.deliver_a_late_copy(pick=cleanup)
+    machine.exactly_one_secret_of_the_resource_is_live()
+    machine.mediatailor_fetches_with_the_current_token()
+
+
+def test_a_stack_created_again_on_its_reclaimed_secret_lets_mediatailor_fetch(machine: Histories) -> None:
+    """(Failed on release 1.2 too.) After key changes and a rename, the stack is deleted and
+    created again; the new stack reclaims the named secret and moves it to the template's key,
+    and its new source location makes MediaTailor's grant on that key. The harness had kept the
+    old stack's source location, so no grant was made."""
+    machine.create(supplied=False, staged=False, uuid_format=True, returns=False, named=False)
+    for _ in range(3):
+        machine.change_key(fail=False)
+    machine.rename(fail=False, target_name="a")
+    machine.delete_stack()
+    machine.create_the_stack_again(named=True, supplied=False)
+    machine.exactly_one_secret_of_the_resource_is_live()
+    machine.mediatailor_fetches_with_the_current_token()
